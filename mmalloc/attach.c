@@ -1,0 +1,327 @@
+/* attach.c -- creating heaps and attaching existing heap files.
+   Copyright (C) 2026 The mmalloc developers.
+
+   This file is part of mmalloc, distributed under the GNU Lesser General
+   Public License, version 2.1 or later; see COPYING.  */
+
+/* mmalloc_attach keeps GNU's contract: a valid FD names a heap file
+   (formatted when empty, attached at its recorded base otherwise), an
+   invalid one an anonymous heap private to the process.  What changes is
+   safety: a file is trusted only after its header is validated against
+   the file's real length, its base is reserved without replacing any
+   mapping, and nothing process-specific is read from it.  Attaching
+   costs the same for any heap size: only the header is read; pages are
+   checked as they are used.  */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include "mmprivate.h"
+
+#define MM_MAX_STREAMS 64
+
+/* The region of a new heap starts with the header and segment 0's
+   metadata; data pages follow as the heap grows.  */
+#define MM_FIRST_BYTES ((size_t) MM_META_PAGES << MM_PAGE_SHIFT)
+
+/* The most bytes a region may span on this host.  */
+static uint64_t
+max_region (void)
+{
+  uint64_t m = MM_MAX_REGION;
+
+  if ((uint64_t) SIZE_MAX / 2 < m)
+    m = ((uint64_t) SIZE_MAX / 2 + 1) & ~(uint64_t) (MM_SEG - 1);
+  return m;
+}
+
+/* Write a new header into the first page of H's region.  */
+void
+mmi_format (struct mm_heap *h, unsigned int flags, size_t capacity,
+	    unsigned int streams)
+{
+  struct mm_header *hdr = h->hdr;
+
+  memset (hdr, 0, sizeof *hdr);
+  memcpy (hdr->magic, MM_MAGIC, MM_MAGIC_SIZE);
+  hdr->version = MM_VERSION;
+  hdr->header_size = sizeof *hdr;
+  hdr->endian = MM_ENDIAN_TAG;
+  hdr->word_size = sizeof (void *);
+  hdr->page_shift = MM_PAGE_SHIFT;
+  hdr->seg_shift = MM_SEG_SHIFT;
+  hdr->nclasses = MM_NCLASSES;
+  hdr->base = (uintptr_t) h->base;
+  hdr->mapped = h->mapped;
+  hdr->capacity = capacity != 0 ? capacity : max_region ();
+  hdr->top = hdr->hwm = MM_FIRST_BYTES;
+  hdr->flags = flags;
+  hdr->state = MM_STATE_DIRTY;
+  hdr->streams = streams != 0 ? streams : 1;
+  hdr->nattached = 1;
+  mmi_segmap (h)[0] = 1;	/* segment 0 is ours */
+}
+
+/* Check a header read from a file of FILE_SIZE bytes.  0, or -1 with
+   errno EINVAL (not a heap), ENOTSUP (a heap we cannot use here) or
+   EUCLEAN (a damaged heap).  */
+static int
+validate_header (const struct mm_header *hdr, size_t got, size_t file_size)
+{
+  size_t ps = mmi_sys_pagesize ();
+
+  if (got < MM_MAGIC_SIZE || memcmp (hdr->magic, MM_MAGIC, MM_MAGIC_SIZE))
+    goto not_heap;
+  /* GNU mmalloc's files share the magic; their version byte sits at
+     offset 12 and is at most 1.  Ours is a 32-bit field at 8.  */
+  if (got < offsetof (struct mm_header, base))
+    goto damaged;
+  if (hdr->version != MM_VERSION || hdr->endian != MM_ENDIAN_TAG
+      || hdr->word_size != sizeof (void *)
+      || hdr->header_size != sizeof (struct mm_header)
+      || hdr->page_shift != MM_PAGE_SHIFT || hdr->seg_shift != MM_SEG_SHIFT
+      || hdr->nclasses != MM_NCLASSES)
+    goto unsupported;
+  if (got < sizeof *hdr)
+    goto damaged;
+  if (hdr->base == 0 || hdr->base % ps != 0
+      || hdr->capacity > max_region () || hdr->capacity < MM_FIRST_BYTES
+      || hdr->base + hdr->capacity < hdr->base
+      || hdr->base + hdr->capacity - 1 > (uint64_t) UINTPTR_MAX
+      || hdr->mapped < MM_FIRST_BYTES || hdr->mapped % ps != 0
+      || hdr->mapped > hdr->capacity || hdr->mapped > file_size
+      || hdr->top < MM_FIRST_BYTES || hdr->top % MM_PAGE != 0
+      || hdr->top > hdr->mapped || hdr->hwm < hdr->top
+      || hdr->hwm > hdr->mapped
+      || hdr->streams == 0 || hdr->streams > MM_MAX_STREAMS
+      || hdr->state > MM_STATE_DIRTY)
+    goto damaged;
+  return 0;
+
+ not_heap:
+  errno = EINVAL;
+  return -1;
+ unsupported:
+  errno = ENOTSUP;
+  return -1;
+ damaged:
+  errno = EUCLEAN;
+  return -1;
+}
+
+/* Create a new heap in H (backend and fd already set) at BASEADDR.  */
+static int
+create_heap (struct mm_heap *h, void *baseaddr,
+	     const struct mmalloc_options *o)
+{
+  size_t first = MM_FIRST_BYTES, cap = o->capacity;
+  char *base;
+
+  if (cap != 0)
+    {
+      cap = (cap + MM_PAGE - 1) & ~(MM_PAGE - 1);
+      if (cap < first || cap > max_region ())
+	{
+	  errno = EINVAL;
+	  return -1;
+	}
+    }
+  h->reserved = cap;
+  base = mmi_reserve (baseaddr, first, &h->reserved);
+  if (base == NULL)
+    return -1;
+  h->base = base;
+  h->hdr = (struct mm_header *) base;
+  h->mapped = 0;
+  /* A provisional header, so that mmi_extend knows the capacity.  */
+  {
+    struct mm_header tmp;
+    tmp.capacity = cap != 0 ? cap : max_region ();
+    tmp.mapped = 0;
+    h->hdr = &tmp;
+    if (mmi_extend (h, first) != 0)
+      {
+	h->hdr = (struct mm_header *) base;
+	return -1;
+      }
+    h->hdr = (struct mm_header *) base;
+  }
+  mmi_format (h, h->backend == MM_B_ANON ? MM_H_ANON : 0, cap, o->streams);
+  if ((errno = mmi_lock_init (h, h->backend == MM_B_FILE)) != 0)
+    return -1;
+  return 0;
+}
+
+/* Attach the existing heap file of H (its fd set) of FILE_SIZE bytes.  */
+static int
+reuse_heap (struct mm_heap *h, size_t file_size)
+{
+  struct mm_header hdr;
+  ssize_t got;
+  char *base;
+
+  memset (&hdr, 0, sizeof hdr);
+  got = pread (h->fd, &hdr, sizeof hdr, 0);
+  if (got < 0)
+    {
+      h->saved_errno = errno;
+      return -1;
+    }
+  if (validate_header (&hdr, (size_t) got, file_size) != 0)
+    return -1;
+
+  /* The recorded base, whatever the caller asked for.  */
+  h->reserved = (size_t) hdr.capacity;
+  base = mmi_reserve ((void *) (uintptr_t) hdr.base, (size_t) hdr.mapped,
+		      &h->reserved);
+  if (base == NULL)
+    return -1;
+  h->base = base;
+  h->hdr = (struct mm_header *) base;
+  if (mmi_map_file (h, 0, (size_t) hdr.mapped) != 0)
+    {
+      errno = h->saved_errno;
+      return -1;
+    }
+  h->mapped = (size_t) hdr.mapped;
+  /* The file may have changed since we read it; believe the mapping
+     only if it still says what we validated.  */
+  if (memcmp (h->hdr, &hdr, offsetof (struct mm_header, keys)) != 0
+      && validate_header (h->hdr, sizeof hdr, file_size) != 0)
+    return -1;
+  if (!mmi_seg_owned (h, 0))
+    {
+      errno = EUCLEAN;
+      return -1;
+    }
+  if (!h->rdonly)
+    {
+      if (mmi_lock (h) != 0)
+	return -1;
+      h->hdr->state = MM_STATE_DIRTY;
+      h->hdr->nattached++;
+      mmi_unlock (h);
+    }
+  return 0;
+}
+
+void *
+mmalloc_attach_opts (int fd, void *baseaddr,
+		     const struct mmalloc_options *opts)
+{
+  struct mmalloc_options o;
+  struct mm_heap *h;
+  struct stat st;
+  int saved, locked = 0;
+
+  memset (&o, 0, sizeof o);
+  if (opts != NULL)
+    {
+      if (opts->size < offsetof (struct mmalloc_options, capacity)
+	  + sizeof opts->capacity)
+	{
+	  errno = EINVAL;
+	  return NULL;
+	}
+      o = *opts;
+    }
+  if ((o.flags & ~(unsigned int) (MMALLOC_EXCL | MMALLOC_RDONLY
+				  | MMALLOC_TRACE)) != 0
+      || o.streams > MM_MAX_STREAMS
+      || (baseaddr != NULL
+	  && (uintptr_t) baseaddr % mmi_sys_pagesize () != 0))
+    {
+      errno = EINVAL;
+      return NULL;
+    }
+  if (fd >= 0)
+    {
+      int mode = fcntl (fd, F_GETFL);
+      if (mode == -1 || fstat (fd, &st) != 0)
+	{
+	  errno = EBADF;
+	  return NULL;
+	}
+      if (!S_ISREG (st.st_mode))
+	{
+	  errno = EINVAL;
+	  return NULL;
+	}
+      if ((mode & O_ACCMODE) == O_WRONLY
+	  || (!(o.flags & MMALLOC_RDONLY) && (mode & O_ACCMODE) != O_RDWR))
+	{
+	  errno = EACCES;
+	  return NULL;
+	}
+    }
+  else if (o.flags & MMALLOC_RDONLY)
+    {
+      errno = EINVAL;		/* nothing to inspect */
+      return NULL;
+    }
+
+  h = mmi_heap_new ();
+  if (h == NULL)
+    return NULL;
+  h->fd = fd >= 0 ? fd : -1;
+  h->backend = fd >= 0 ? MM_B_FILE : MM_B_ANON;
+  h->rdonly = (o.flags & MMALLOC_RDONLY) != 0;
+
+  if (fd >= 0)
+    {
+      /* One attach at a time per file, so that two processes never both
+	 format an empty file.  */
+      if (flock (fd, h->rdonly ? LOCK_SH : LOCK_EX) == 0)
+	locked = 1;
+      if (fstat (fd, &st) != 0)
+	goto fail;
+      if (st.st_size == 0)
+	{
+	  if (h->rdonly)
+	    {
+	      errno = EINVAL;
+	      goto fail;
+	    }
+	  if (create_heap (h, baseaddr, &o) != 0)
+	    goto fail;
+	}
+      else if (o.flags & MMALLOC_EXCL)
+	{
+	  errno = EEXIST;
+	  goto fail;
+	}
+      else if (reuse_heap (h, (size_t) st.st_size) != 0)
+	goto fail;
+      if (locked)
+	flock (fd, LOCK_UN);
+    }
+  else if (create_heap (h, baseaddr, &o) != 0)
+    goto fail;
+
+  h->abortfunc = NULL;
+  h->traced = (o.flags & MMALLOC_TRACE) != 0;
+  __atomic_store_n (&h->live, 1, __ATOMIC_RELEASE);
+  return h->base;
+
+ fail:
+  saved = errno;
+  if (locked)
+    flock (fd, LOCK_UN);
+  if (h->base != (char *) 1)
+    mmi_unmap (h);
+  mmi_heap_release (h);
+  errno = saved;
+  return NULL;
+}
+
+void *
+mmalloc_attach (int fd, void *baseaddr)
+{
+  return mmalloc_attach_opts (fd, baseaddr, NULL);
+}

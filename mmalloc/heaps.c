@@ -1,0 +1,139 @@
+/* heaps.c -- the table of heaps attached in this process.
+   Copyright (C) 2026 The mmalloc developers.
+
+   This file is part of mmalloc, distributed under the GNU Lesser General
+   Public License, version 2.1 or later; see COPYING.  */
+
+/* Every public call names its heap by descriptor (the base address); this
+   file turns a descriptor into the process-local `struct mm_heap'.  The
+   table is a fixed array of slots that are never freed, only marked dead
+   and reused, so a reader can scan it without a lock: a slot it reads is
+   always valid memory, and `live' plus `base' say whether it is the heap
+   asked for.  A per-thread cache of the last heap found makes the common
+   case one comparison.  The table is allocated with mmap, never malloc,
+   since this library may itself be malloc.  */
+
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include "mmprivate.h"
+
+/* Heaps attached at once in one process.  */
+#define MM_MAX_HEAPS 4096
+
+static struct mm_heap *heap_slots;	/* MM_MAX_HEAPS slots, or NULL */
+static unsigned int heap_count;		/* slots ever used */
+static pthread_mutex_t heap_table_lock = PTHREAD_MUTEX_INITIALIZER;
+static __thread struct mm_heap *heap_last;
+
+/* The heap whose descriptor is MD, or NULL (errno EINVAL).  */
+struct mm_heap *
+mmi_heap_lookup_slow (void *md)
+{
+  unsigned int i, n = __atomic_load_n (&heap_count, __ATOMIC_ACQUIRE);
+  struct mm_heap *slots = __atomic_load_n (&heap_slots, __ATOMIC_ACQUIRE);
+
+  for (i = 0; i < n; i++)
+    if (__atomic_load_n (&slots[i].live, __ATOMIC_ACQUIRE)
+	&& slots[i].base == (char *) md)
+      {
+	heap_last = &slots[i];
+	return &slots[i];
+      }
+  errno = EINVAL;
+  return NULL;
+}
+
+/* The heap of descriptor MD: the default heap for NULL.  */
+struct mm_heap *
+mmi_heap_of (void *md)
+{
+  struct mm_heap *h = heap_last;
+
+  if (md == NULL)
+    return mmi_default_heap ();
+  if (mmi_likely (h != NULL && h->base == (char *) md && h->live))
+    return h;
+  return mmi_heap_lookup_slow (md);
+}
+
+/* The attached heap whose region holds P, or NULL.  */
+struct mm_heap *
+mmi_heap_containing (const void *p)
+{
+  unsigned int i, n = __atomic_load_n (&heap_count, __ATOMIC_ACQUIRE);
+  struct mm_heap *slots = __atomic_load_n (&heap_slots, __ATOMIC_ACQUIRE);
+
+  for (i = 0; i < n; i++)
+    if (__atomic_load_n (&slots[i].live, __ATOMIC_ACQUIRE)
+	&& (const char *) p >= slots[i].base
+	&& (const char *) p < slots[i].base + slots[i].reserved)
+      return &slots[i];
+  return NULL;
+}
+
+/* A fresh, not yet live slot, or NULL (errno ENOMEM).  */
+struct mm_heap *
+mmi_heap_new (void)
+{
+  struct mm_heap *h = NULL;
+  unsigned int i;
+
+  pthread_mutex_lock (&heap_table_lock);
+  if (heap_slots == NULL)
+    {
+      void *p = mmap (NULL, MM_MAX_HEAPS * sizeof (struct mm_heap),
+		      PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      if (p == MAP_FAILED)
+	goto out;
+      __atomic_store_n (&heap_slots, (struct mm_heap *) p, __ATOMIC_RELEASE);
+    }
+  /* Reuse a dead slot first: slots stay readable forever.  Slots being
+     set up are marked live = -1 by the caller's reservation below.  */
+  for (i = 0; i < heap_count; i++)
+    if (heap_slots[i].live == 0 && heap_slots[i].base == NULL)
+      {
+	h = &heap_slots[i];
+	break;
+      }
+  if (h == NULL && heap_count < MM_MAX_HEAPS)
+    {
+      h = &heap_slots[heap_count];
+      __atomic_store_n (&heap_count, heap_count + 1, __ATOMIC_RELEASE);
+    }
+  if (h != NULL)
+    {
+      /* Claim it: a non-null base keeps other attaches off the slot
+	 while LIVE stays 0, so lookups ignore it until it is ready.  */
+      h->live = 0;
+      h->base = (char *) 1;
+      h->hdr = NULL;
+      h->fd = -1;
+      h->rdonly = 0;
+      h->mapped = h->reserved = 0;
+      h->saved_errno = 0;
+      h->traced = 0;
+      h->abortfunc = NULL;
+      h->check_msg[0] = '\0';
+    }
+ out:
+  pthread_mutex_unlock (&heap_table_lock);
+  if (h == NULL)
+    errno = ENOMEM;
+  return h;
+}
+
+/* Give slot H back (after detach, or when an attach failed).  */
+void
+mmi_heap_release (struct mm_heap *h)
+{
+  pthread_mutex_lock (&heap_table_lock);
+  __atomic_store_n (&h->live, 0, __ATOMIC_RELEASE);
+  if (heap_last == h)
+    heap_last = NULL;
+  h->base = NULL;
+  pthread_mutex_unlock (&heap_table_lock);
+}

@@ -1,0 +1,181 @@
+/* mfree.c -- releasing blocks, and finding the block a pointer names.
+   Copyright (C) 2026 The mmalloc developers.
+
+   This file is part of mmalloc, distributed under the GNU Lesser General
+   Public License, version 2.1 or later; see COPYING.  */
+
+/* A pointer is turned into its block through its page's descriptor:
+   small objects go back on their run's free list (a run that empties is
+   freed, one that was full goes back on its class's partial list),
+   large blocks give their pages back to the page layer.  A pointer
+   outside the heap, or that names no block start, is refused with
+   EINVAL instead of corrupting the heap.  */
+
+#include "config.h"
+
+#include <errno.h>
+#include "mmprivate.h"
+
+/* The descriptor of the run holding P, with *HEADP its first page, when
+   P lies in an owned segment's data below the top; else NULL.  Every
+   index read from the region is checked before use.  */
+static struct mm_page *
+run_of (struct mm_heap *h, const void *p, uint32_t *headp)
+{
+  uint32_t page, head, off;
+  struct mm_page *d;
+
+  if (mmi_unlikely ((const char *) p < h->base
+		    || (size_t) ((const char *) p - h->base) >= h->hdr->top))
+    return NULL;
+  page = mmi_page_of (h, p);
+  off = page & (MM_SEG_PAGES - 1);
+  if (mmi_unlikely (off < MM_META_PAGES
+		    || !mmi_seg_owned (h, page / MM_SEG_PAGES)))
+    return NULL;
+  d = mmi_desc (h, page);
+  head = page;
+  if (d->kind == MM_K_TAIL)
+    {
+      head = d->head;
+      if (head > page || page - head >= MM_SEG_PAGES
+	  || (head & (MM_SEG_PAGES - 1)) < MM_META_PAGES
+	  || (head & ~(MM_SEG_PAGES - 1)) != (page & ~(MM_SEG_PAGES - 1)))
+	return NULL;
+      d = mmi_desc (h, head);
+      if (d->kind != MM_K_SMALL || d->cls >= MM_NCLASSES
+	  || page - head >= mmi_class_pages[d->cls])
+	return NULL;
+    }
+  *headp = head;
+  return d;
+}
+
+/* The descriptor of the block that P is the start of (a live block, or
+   a free slot of a small run), with *HEADP its run's first page; NULL
+   when P names no block of H.  */
+struct mm_page *
+mmi_block_of (struct mm_heap *h, const void *p, uint32_t *headp)
+{
+  struct mm_page *d = run_of (h, p, headp);
+  size_t off;
+
+  if (d == NULL)
+    return NULL;
+  off = (size_t) ((const char *) p - mmi_page_addr (h, *headp));
+  switch (d->kind)
+    {
+    case MM_K_SMALL:
+      if (d->cls < MM_NCLASSES && off < mmi_run_capacity (d->cls)
+	  && off % mmi_class_size[d->cls] == 0)
+	return d;
+      return NULL;
+    case MM_K_LARGE:
+      return off == d->nused ? d : NULL;
+    default:
+      return NULL;
+    }
+}
+
+/* Usable bytes of the block whose run descriptor is D.  */
+size_t
+mmi_block_size (struct mm_heap *h, struct mm_page *d)
+{
+  (void) h;
+  if (d->kind == MM_K_SMALL)
+    return mmi_class_size[d->cls];
+  return ((size_t) d->npages << MM_PAGE_SHIFT) - d->nused;
+}
+
+/* Put P, an object of the small run at HEAD (descriptor D), back.  */
+static void
+small_free (struct mm_heap *h, struct mm_page *d, uint32_t head, void *p)
+{
+  struct mm_header *hdr = h->hdr;
+  unsigned int c = d->cls;
+  struct mm_class_state *st = &mmi_class_states (hdr, d->flags)[c];
+
+  *(uint32_t *) p = d->free;
+  d->free = (uint32_t) ((char *) p - mmi_page_addr (h, head)) + 1;
+  d->nused--;
+  hdr->small_used--;
+  hdr->small_used_bytes -= mmi_class_size[c];
+  if (d->flags & MM_F_CURRENT)
+    return;
+  if (d->nused == 0)
+    {
+      /* Empty: off the partial list, and back to the page layer.  */
+      if (d->flags & MM_F_LISTED)
+	{
+	  /* Links come from the region: follow only sound ones.  */
+	  if (d->prev != 0 && mmi_page_ok (h, d->prev))
+	    mmi_desc (h, d->prev)->next = d->next;
+	  else
+	    st->partial = d->next;
+	  if (d->next != 0 && mmi_page_ok (h, d->next))
+	    mmi_desc (h, d->next)->prev = d->prev;
+	}
+      hdr->small_slots -= mmi_run_capacity (c) / mmi_class_size[c];
+      hdr->small_bytes -= mmi_run_capacity (c);
+      mmi_pages_free (h, head);
+      return;
+    }
+  if (!(d->flags & MM_F_LISTED))
+    {
+      /* It was full: it has a free object again.  */
+      d->flags |= MM_F_LISTED;
+      d->prev = 0;
+      d->next = st->partial;
+      if (st->partial != 0 && mmi_page_ok (h, st->partial))
+	mmi_desc (h, st->partial)->prev = head;
+      st->partial = head;
+    }
+}
+
+/* Free P in locked heap H.  Returns 0, or -1 (errno EINVAL) when P is
+   no block of H.  */
+int
+mmi_free (struct mm_heap *h, void *p)
+{
+  uint32_t head;
+  struct mm_page *d = run_of (h, p, &head);
+
+  if (mmi_likely (d != NULL && d->kind == MM_K_SMALL
+		  && d->cls < MM_NCLASSES
+		  && (size_t) ((char *) p - mmi_page_addr (h, head))
+		  < mmi_run_capacity (d->cls) && d->nused != 0))
+    {
+      small_free (h, d, head, p);
+      return 0;
+    }
+  if (d != NULL && d->kind == MM_K_LARGE
+      && (char *) p == mmi_page_addr (h, head) + d->nused)
+    {
+      h->hdr->large_used--;
+      h->hdr->large_bytes -= (uint64_t) d->npages << MM_PAGE_SHIFT;
+      mmi_pages_free (h, head);
+      return 0;
+    }
+  errno = EINVAL;
+  return -1;
+}
+
+void
+mfree (void *md, void *ptr)
+{
+  struct mm_heap *h;
+
+  if (ptr == NULL)
+    return;
+  h = mmi_heap_of (md);
+  if (mmi_unlikely (h == NULL) || !mmi_writable (h) || mmi_lock (h) != 0)
+    return;
+  if (mmi_likely (!(h->hdr->flags & MM_H_CHECKED)))
+    mmi_free (h, ptr);
+  else
+    mmi_checked_free (h, ptr);
+  MMI_DEBUG_CHECK (h);
+  mmi_unlock (h);
+  if (mmi_unlikely (mmi_tracing))
+    mmi_trace (h, '-', __builtin_return_address (0), ptr, NULL, 0);
+}

@@ -1,0 +1,240 @@
+/* mmalloc.c -- allocating blocks.
+   Copyright (C) 2026 The mmalloc developers.
+
+   This file is part of mmalloc, distributed under the GNU Lesser General
+   Public License, version 2.1 or later; see COPYING.  */
+
+/* Small requests come from the current run of their size class: the
+   run's free list first, then its never-used tail (so a new run costs
+   nothing until its objects are used).  When the current run is full,
+   the next run with free objects comes off the class's partial list, or
+   a new run is carved.  Large requests take whole page runs.  Small
+   objects carry no header: a block's size is known from its page's
+   descriptor.
+
+   Invariants: a small run with free objects is either its class's
+   current run (MM_F_CURRENT) or on its partial list (MM_F_LISTED),
+   never both; a full run is on no list; a run with no live objects is
+   freed, unless it is current.  */
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include "mmprivate.h"
+
+/* Whether H may be changed; EROFS when it was attached read-only.  */
+int
+mmi_writable (struct mm_heap *h)
+{
+  if (mmi_unlikely (h->rdonly))
+    {
+      errno = EROFS;
+      return 0;
+    }
+  return 1;
+}
+
+/* Whether PAGE is a sound small run of class C.  Page indexes in lists
+   come from the region: check them before computing any address.  */
+static int
+small_run_ok (struct mm_heap *h, uint32_t page, unsigned int c)
+{
+  uint32_t off = page & (MM_SEG_PAGES - 1);
+  struct mm_page *d;
+
+  if (off < MM_META_PAGES || off + mmi_class_pages[c] > MM_SEG_PAGES
+      || page + mmi_class_pages[c] > mmi_top_page (h)
+      || !mmi_seg_owned (h, page / MM_SEG_PAGES))
+    return 0;
+  d = mmi_desc (h, page);
+  return d->kind == MM_K_SMALL && d->cls == c
+    && d->npages == mmi_class_pages[c]
+    && d->free <= mmi_run_capacity (c) - mmi_class_size[c] + 1
+    && d->bump <= mmi_run_capacity (c);
+}
+
+/* Make a new current run for class C: the first sound run of the
+   partial list, or a new one.  The old current run is full.  */
+static struct mm_page *
+refill (struct mm_heap *h, unsigned int c, unsigned int runflags)
+{
+  struct mm_header *hdr = h->hdr;
+  struct mm_class_state *st = &mmi_class_states (hdr, runflags)[c];
+  struct mm_page *d;
+  uint32_t page;
+
+  if (st->current != 0)
+    {
+      mmi_desc (h, st->current)->flags &= (uint8_t) ~MM_F_CURRENT;
+      st->current = 0;
+    }
+  page = st->partial;
+  if (page != 0)
+    {
+      if (!small_run_ok (h, page, c))
+	st->partial = 0;	/* damaged: drop the list, never follow it */
+      else
+	{
+	  d = mmi_desc (h, page);
+	  st->partial = d->next;
+	  if (d->next != 0 && small_run_ok (h, d->next, c))
+	    mmi_desc (h, d->next)->prev = 0;
+	  else
+	    st->partial = 0;
+	  d->next = d->prev = 0;
+	  d->flags = (uint8_t) ((d->flags & ~MM_F_LISTED) | MM_F_CURRENT);
+	  st->current = page;
+	  return d;
+	}
+    }
+  page = mmi_pages_alloc (h, mmi_class_pages[c], MM_K_SMALL);
+  if (page == 0)
+    return NULL;
+  d = mmi_desc (h, page);
+  d->cls = (uint8_t) c;
+  d->flags = (uint8_t) (MM_F_CURRENT | (runflags & MM_F_CHECKED));
+  st->current = page;
+  hdr->small_slots += mmi_run_capacity (c) / mmi_class_size[c];
+  hdr->small_bytes += mmi_run_capacity (c);
+  hdr->flags |= MM_H_USED;
+  return d;
+}
+
+/* A block of class C, from the runs with flags RUNFLAGS (MM_F_CHECKED
+   or 0).  */
+void *
+mmi_small_alloc (struct mm_heap *h, unsigned int c, unsigned int runflags)
+{
+  struct mm_header *hdr = h->hdr;
+  struct mm_class_state *st = &mmi_class_states (hdr, runflags)[c];
+  uint32_t size = mmi_class_size[c], page = st->current;
+  struct mm_page *d;
+  char *obj;
+
+  for (;;)
+    {
+      if (mmi_likely (page != 0))
+	{
+	  d = mmi_desc (h, page);
+	  if (mmi_likely (d->free != 0))
+	    {
+	      uint32_t next;
+	      obj = mmi_page_addr (h, page) + d->free - 1;
+	      next = *(uint32_t *) obj;
+	      /* Validation: a link from the region stays in the run.  */
+	      d->free = mmi_likely (next <= mmi_run_capacity (c) - size + 1)
+		? next : 0;
+	      break;
+	    }
+	  if (d->bump + size <= mmi_run_capacity (c))
+	    {
+	      obj = mmi_page_addr (h, page) + d->bump;
+	      d->bump += size;
+	      break;
+	    }
+	}
+      d = refill (h, c, runflags);
+      if (d == NULL)
+	return NULL;
+      page = st->current;
+    }
+  d->nused++;
+  hdr->small_used++;
+  hdr->small_used_bytes += size;
+  return obj;
+}
+
+/* A large block of SIZE bytes whose address is a multiple of ALIGN (0
+   or a power of two up to a page: page-aligned).  *ZERO (when not
+   NULL) tells whether it reads as zero.  */
+void *
+mmi_large_alloc (struct mm_heap *h, size_t size, size_t align, int *zero)
+{
+  struct mm_header *hdr = h->hdr;
+  size_t span = size, lead_bytes;
+  uint32_t page, n, lead;
+  struct mm_page *d;
+  char *start, *p;
+
+  if (align > MM_PAGE || (align & (align - 1)) != 0)
+    {
+      if (size > MM_MAX_REGION || align > MM_MAX_REGION)
+	goto nomem;
+      span = size + align - 1;
+    }
+  if (span > MM_MAX_REGION - MM_PAGE)
+    goto nomem;
+  n = (uint32_t) ((span + MM_PAGE - 1) >> MM_PAGE_SHIFT);
+  page = mmi_pages_alloc (h, n, MM_K_LARGE);
+  if (page == 0)
+    return NULL;
+  start = mmi_page_addr (h, page);
+  p = start;
+  if (span != size)
+    {
+      size_t mis = (uintptr_t) start % align;
+      if (mis != 0)
+	p = start + (align - mis);
+      lead = (uint32_t) ((size_t) (p - start) >> MM_PAGE_SHIFT);
+      if (lead != 0)
+	{
+	  if (n > MM_SEG_DATA_PAGES)
+	    {
+	      /* Huge runs cannot be cut; a huge block needing more than
+		 page alignment is refused.  */
+	      mmi_pages_free (h, page);
+	      goto nomem;
+	    }
+	  page = mmi_pages_drop_front (h, page, lead);
+	  start = mmi_page_addr (h, page);
+	}
+      lead_bytes = (size_t) (p - start);
+      n = (uint32_t) ((lead_bytes + size + MM_PAGE - 1) >> MM_PAGE_SHIFT);
+      mmi_pages_shrink (h, page, n);
+    }
+  d = mmi_desc (h, page);
+  d->nused = (uint32_t) (p - start);
+  if (zero != NULL)
+    *zero = (d->flags & MM_F_ZERO) != 0;
+  d->flags &= (uint8_t) ~MM_F_ZERO;
+  hdr->large_used++;
+  hdr->large_bytes += (uint64_t) d->npages << MM_PAGE_SHIFT;
+  hdr->flags |= MM_H_USED;
+  return p;
+
+ nomem:
+  errno = ENOMEM;
+  return NULL;
+}
+
+/* Allocate SIZE (> 0) bytes from locked heap H.  */
+void *
+mmi_malloc (struct mm_heap *h, size_t size)
+{
+  if (mmi_likely (size <= MM_SMALL_MAX))
+    return mmi_small_alloc (h, mmi_class_of (size), 0);
+  return mmi_large_alloc (h, size, 0, NULL);
+}
+
+void *
+mmalloc (void *md, size_t size)
+{
+  struct mm_heap *h;
+  void *p;
+
+  if (size == 0)
+    return NULL;
+  h = mmi_heap_of (md);
+  if (mmi_unlikely (h == NULL) || !mmi_writable (h) || mmi_lock (h) != 0)
+    return NULL;
+  if (mmi_likely (!(h->hdr->flags & MM_H_CHECKED)))
+    p = mmi_malloc (h, size);
+  else
+    p = mmi_checked_alloc (h, size, 0);
+  MMI_DEBUG_CHECK (h);
+  mmi_unlock (h);
+  if (mmi_unlikely (mmi_tracing))
+    mmi_trace (h, '+', __builtin_return_address (0), p, NULL, size);
+  return p;
+}

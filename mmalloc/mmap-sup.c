@@ -1,0 +1,339 @@
+/* mmap-sup.c -- the region backends of file and anonymous heaps.
+   Copyright (C) 2026 The mmalloc developers.
+
+   This file is part of mmalloc, distributed under the GNU Lesser General
+   Public License, version 2.1 or later; see COPYING.  */
+
+/* A heap's region is reserved first, as inaccessible address space, and
+   only then made usable from its start: a file heap maps its file over
+   the reservation (MAP_SHARED), an anonymous heap turns reserved pages
+   read-write.  The reservation is what keeps growth from ever landing on
+   somebody else's mapping: we replace (MAP_FIXED) only pages we reserved
+   ourselves, and every new reservation is made with MAP_FIXED_NOREPLACE
+   and its address verified, so a taken range is an error, never a
+   silently clobbered mapping.
+
+   File growth allocates the new blocks (fallocate) before they are
+   mapped: a full disk is an ENOSPC at allocation time, never a SIGBUS
+   when the page is first written.  */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include "mmprivate.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+# define MAP_FIXED_NOREPLACE 0x100000	/* Linux >= 4.17; a hint before */
+#endif
+#ifndef MAP_NORESERVE
+# define MAP_NORESERVE 0
+#endif
+
+/* Address space reserved ahead for a heap that may grow.  */
+#if UINTPTR_MAX > 0xffffffffu
+# define MM_RESERVE_DEFAULT ((size_t) 64 << 30)
+#else
+# define MM_RESERVE_DEFAULT ((size_t) 256 << 20)
+#endif
+
+/* Smallest growth step of a file heap, and of an anonymous one.  */
+#define MM_GROW_FILE	((size_t) 256 << 10)
+#define MM_GROW_ANON	((size_t) 1 << 20)
+
+size_t
+mmi_sys_pagesize (void)
+{
+  static size_t cached;
+  size_t p = __atomic_load_n (&cached, __ATOMIC_RELAXED);
+
+  if (p == 0)
+    {
+      long v = sysconf (_SC_PAGESIZE);
+      p = v > 0 ? (size_t) v : MM_PAGE;
+      __atomic_store_n (&cached, p, __ATOMIC_RELAXED);
+    }
+  return p;
+}
+
+static size_t
+round_up (size_t n, size_t to)
+{
+  return (n + to - 1) & ~(to - 1);
+}
+
+/* Reserve LEN bytes of address space at WANT (anywhere when NULL).
+   Returns the address, or NULL with errno EEXIST (WANT is taken) or
+   ENOMEM.  Never replaces an existing mapping.  */
+static void *
+reserve_exact (void *want, size_t len)
+{
+  int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+  void *p;
+
+  if (want != NULL)
+    flags |= MAP_FIXED_NOREPLACE;
+  p = mmap (want, len, PROT_NONE, flags, -1, 0);
+  if (p == MAP_FAILED)
+    {
+      if (errno != EEXIST && errno != ENOMEM)
+	errno = ENOMEM;
+      return NULL;
+    }
+  if (want != NULL && p != want)
+    {
+      /* An old kernel took NOREPLACE as a hint and put us elsewhere.  */
+      munmap (p, len);
+      errno = EEXIST;
+      return NULL;
+    }
+  return p;
+}
+
+/* Reserve address space for a heap of at least MIN bytes at WANT
+   (anywhere when NULL), with room to grow: MM_RESERVE_DEFAULT, or less
+   when *GOT (the heap's capacity, 0 when unlimited) is smaller.  *GOT
+   is set to the length reserved.  */
+void *
+mmi_reserve (void *want, size_t min, size_t *got)
+{
+  size_t ps = mmi_sys_pagesize ();
+  size_t pref = MM_RESERVE_DEFAULT;
+  void *p;
+
+  min = round_up (min, ps);
+  if (*got != 0 && *got < pref)
+    pref = round_up (*got, ps);	/* the heap's capacity */
+  if (pref < min)
+    pref = min;
+  p = reserve_exact (want, pref);
+  if (p == NULL && pref > min)
+    p = reserve_exact (want, pref = min);
+  if (p != NULL)
+    *got = pref;
+  return p;
+}
+
+/* Make the reservation of H cover at least NEED bytes.  */
+static int
+reserve_more (struct mm_heap *h, size_t need)
+{
+  size_t more = round_up (need - h->reserved, mmi_sys_pagesize ());
+  size_t pref = more > MM_RESERVE_DEFAULT ? more : MM_RESERVE_DEFAULT;
+
+  if (reserve_exact (h->base + h->reserved, pref) != NULL)
+    more = pref;
+  else if (pref == more || reserve_exact (h->base + h->reserved, more) == NULL)
+    {
+      h->saved_errno = errno;
+      errno = ENOMEM;
+      return -1;
+    }
+  h->reserved += more;
+  return 0;
+}
+
+/* Map bytes [FROM, TO) of H's file over its reservation.  */
+int
+mmi_map_file (struct mm_heap *h, size_t from, size_t to)
+{
+  int prot = h->rdonly ? PROT_READ : PROT_READ | PROT_WRITE;
+  void *p;
+
+  if (to <= from)
+    return 0;
+  p = mmap (h->base + from, to - from, prot, MAP_SHARED | MAP_FIXED,
+	    h->fd, (off_t) from);
+  if (p == MAP_FAILED)
+    {
+      h->saved_errno = errno;
+      return -1;
+    }
+  return 0;
+}
+
+/* Allocate file blocks for [OFF, OFF + LEN) of H's file, extending it
+   when needed.  Filesystems without fallocate get ftruncate, which
+   cannot promise the blocks.  */
+static int
+file_allocate (struct mm_heap *h, size_t off, size_t len)
+{
+  int rc;
+
+#ifdef HAVE_POSIX_FALLOCATE
+  rc = posix_fallocate (h->fd, (off_t) off, (off_t) len);
+  if (rc == 0)
+    return 0;
+  if (rc != EOPNOTSUPP && rc != EINVAL)
+    {
+      h->saved_errno = errno = rc;
+      return -1;
+    }
+#endif
+  {
+    struct stat st;
+
+    if (fstat (h->fd, &st) != 0)
+      goto fail;
+    if ((size_t) st.st_size >= off + len)
+      return 0;
+    if (ftruncate (h->fd, (off_t) (off + len)) == 0)
+      return 0;
+  }
+ fail:
+  h->saved_errno = errno;
+  return -1;
+}
+
+/* Make the first NEED bytes of H's region usable: grow the file or the
+   accessible part of the reservation.  0, or -1 with errno ENOMEM (no
+   address space, or the capacity is reached) or the failing call's
+   errno (ENOSPC, EFBIG, ...).  */
+int
+mmi_extend (struct mm_heap *h, size_t need)
+{
+  struct mm_header *hdr = h->hdr;
+  size_t step, want, cap;
+
+  if (need <= h->mapped)
+    return 0;
+  if (h->backend == MM_B_SBRK)
+    return mmi_sbrk_extend (h, need);
+
+  cap = (size_t) hdr->capacity;
+  if (need > cap)
+    {
+      errno = ENOMEM;
+      return -1;
+    }
+  step = h->backend == MM_B_FILE ? MM_GROW_FILE : MM_GROW_ANON;
+  want = h->mapped + h->mapped / 8;
+  if (want < need)
+    want = need;
+  want = round_up (want, step);
+  if (want > cap)
+    want = cap;
+  if (want > h->reserved && reserve_more (h, want) != 0)
+    {
+      if (need > h->reserved && reserve_more (h, need) != 0)
+	return -1;
+      want = need > h->reserved ? need : h->reserved;
+    }
+
+  if (h->backend == MM_B_FILE)
+    {
+      if (file_allocate (h, h->mapped, want - h->mapped) != 0)
+	{
+	  /* Maybe the disk holds the request without our headroom.  */
+	  if (want == need
+	      || file_allocate (h, h->mapped, need - h->mapped) != 0)
+	    return -1;
+	  want = need;
+	}
+      if (mmi_map_file (h, h->mapped, want) != 0)
+	return -1;
+    }
+  else if (mprotect (h->base + h->mapped, want - h->mapped,
+		     PROT_READ | PROT_WRITE) != 0)
+    {
+      h->saved_errno = errno;
+      errno = ENOMEM;
+      return -1;
+    }
+  h->mapped = want;
+  hdr->mapped = want;
+  return 0;
+}
+
+/* Another process grew H's file: map what it added.  Called with the
+   heap locked.  The header is the file's; it is believed only as far as
+   the file really extends.  */
+int
+mmi_sync_mapping (struct mm_heap *h)
+{
+  size_t want = (size_t) h->hdr->mapped;
+  struct stat st;
+
+  if (want > (size_t) h->hdr->capacity || want % mmi_sys_pagesize () != 0
+      || fstat (h->fd, &st) != 0 || (size_t) st.st_size < want)
+    {
+      errno = EUCLEAN;
+      return -1;
+    }
+  if (want > h->reserved && reserve_more (h, want) != 0)
+    return -1;
+  if (mmi_map_file (h, h->mapped, want) != 0)
+    return -1;
+  h->mapped = want;
+  return 0;
+}
+
+/* Give pages [PAGE, PAGE + N) back to the operating system.  Their
+   contents read as zero afterwards.  */
+int
+mmi_release_pages (struct mm_heap *h, uint32_t page, uint32_t n)
+{
+  size_t ps = mmi_sys_pagesize ();
+  size_t from = round_up ((size_t) page << MM_PAGE_SHIFT, ps);
+  size_t to = ((size_t) (page + n) << MM_PAGE_SHIFT) & ~(ps - 1);
+
+  if (to <= from)
+    return 0;
+  if (h->backend == MM_B_FILE)
+    {
+#if defined FALLOC_FL_PUNCH_HOLE
+      if (fallocate (h->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		     (off_t) from, (off_t) (to - from)) == 0)
+	return 0;
+#endif
+      return 0;			/* keeping the blocks is always correct */
+    }
+  return madvise (h->base + from, to - from, MADV_DONTNEED);
+}
+
+/* Pages [PAGE, PAGE + N) of a file heap were released and are about to
+   be used again: allocate their blocks, so that a full disk is an error
+   now rather than a SIGBUS later.  */
+int
+mmi_back_pages (struct mm_heap *h, uint32_t page, uint32_t n)
+{
+  if (h->backend != MM_B_FILE)
+    return 0;
+  return file_allocate (h, (size_t) page << MM_PAGE_SHIFT,
+			(size_t) n << MM_PAGE_SHIFT);
+}
+
+/* Unmap everything H reserved.  */
+void
+mmi_unmap (struct mm_heap *h)
+{
+  if (h->reserved != 0)
+    munmap (h->base, h->reserved);
+  h->reserved = h->mapped = 0;
+}
+
+/* A page-aligned address where SIZE bytes (and room to grow) are free
+   now.  Nothing stays reserved, as in GNU mmalloc.  */
+void *
+mmalloc_findbase (int size)
+{
+  size_t got = 0, len;
+  void *p;
+
+  if (size <= 0)
+    {
+      errno = EINVAL;
+      return NULL;
+    }
+  len = (size_t) size;
+  p = mmi_reserve (NULL, len, &got);
+  if (p == NULL)
+    return NULL;
+  munmap (p, got);
+  return p;
+}

@@ -1,0 +1,296 @@
+/* mmcheck.c -- per-block consistency checks: mmcheck, mmcheckf, mmprobe.
+   Copyright (C) 2026 The mmalloc developers.
+
+   This file is part of mmalloc, distributed under the GNU Lesser General
+   Public License, version 2.1 or later; see COPYING.  */
+
+/* With checking on, every block gets a 16-byte head (its size and a
+   magic word) and a trailing guard byte.  mfree and mrealloc verify
+   both, and call the heap's abort function on an overrun, an underrun, a
+   double free or a pointer that is not a block; a double free or a
+   foreign pointer is then left alone, so the heap stays sound even when
+   the abort function returns.
+
+   GNU's rules are kept: mmcheckf is refused once the heap has served an
+   allocation, unless forced, because blocks allocated earlier have no
+   head.  Ours are told apart instead of misreported: checked blocks live
+   in runs (and large blocks) marked MM_F_CHECKED, with size classes of
+   their own, so a forced mmcheckf never mistakes an older block for a
+   corrupt one.  The setting is in the heap, so it survives re-attaching
+   a heap file; the abort function is the process's and goes back to
+   abort at each attach.  */
+
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mmprivate.h"
+
+#define MM_MAGIC_LIVE	0xfedabeebu
+#define MM_MAGIC_FREE	0xdeadbeefu
+#define MM_GUARD	0xd7
+
+/* The head of a checked block.  16 bytes, keeping 16-byte alignment.  */
+struct mm_check_head
+{
+  uint64_t size;		/* bytes the program asked for */
+  uint32_t magic;		/* MM_MAGIC_LIVE or MM_MAGIC_FREE */
+  uint32_t spare;
+};
+
+#define HEAD_SIZE sizeof (struct mm_check_head)
+
+static void
+botch (struct mm_heap *h)
+{
+  void (*f) (void) = h->abortfunc;
+
+  if (f != NULL)
+    f ();
+  else
+    abort ();
+}
+
+/* A checked block of SIZE bytes (aligned to ALIGN when it is above
+   16) from locked heap H.  */
+void *
+mmi_checked_alloc (struct mm_heap *h, size_t size, size_t align)
+{
+  struct mm_check_head *head;
+  size_t total;
+  char *p, *start;
+
+  if (__builtin_add_overflow (size, HEAD_SIZE + 1, &total))
+    {
+      errno = ENOMEM;
+      return NULL;
+    }
+  if (align > 16 && ((align & (align - 1)) != 0 || align > MM_PAGE))
+    /* Alignments the head cannot be fitted to get an unchecked block,
+       which mfree recognises by its run.  */
+    return mmi_aligned_alloc (h, align, size);
+
+  if (align <= 16 && total <= MM_SMALL_MAX)
+    start = mmi_small_alloc (h, mmi_class_of (total), MM_F_CHECKED);
+  else
+    {
+      /* A page run with the block's head just below an ALIGN boundary
+	 (ALIGN a power of two up to a page).  */
+      size_t lead = align > 16 ? align - HEAD_SIZE : 0;
+      if (__builtin_add_overflow (total, lead, &total))
+	{
+	  errno = ENOMEM;
+	  return NULL;
+	}
+      p = mmi_large_alloc (h, total, 0, NULL);
+      if (p == NULL)
+	return NULL;
+      {
+	struct mm_page *d = mmi_desc (h, mmi_page_of (h, p));
+	d->nused = (uint32_t) lead;
+	d->flags |= MM_F_CHECKED;
+      }
+      start = p + lead;
+    }
+  if (start == NULL)
+    return NULL;
+  head = (struct mm_check_head *) start;
+  head->size = size;
+  head->magic = MM_MAGIC_LIVE;
+  head->spare = 0;
+  p = start + HEAD_SIZE;
+  p[size] = (char) MM_GUARD;
+  return p;
+}
+
+/* What P is in checked heap H: 1 a checked block (*HEADP its head),
+   0 a block from before checking began, -1 not a block.  */
+static int
+classify (struct mm_heap *h, void *p, struct mm_check_head **headp)
+{
+  uint32_t page, hpage = 0;
+  struct mm_page *d, *hd;
+
+  /* P is a checked block when a checked block starts 16 bytes before it
+     in the same run (checked objects are never 16 bytes long, so P is
+     then no block start of its own).  */
+  hd = mmi_block_of (h, (char *) p - HEAD_SIZE, &hpage);
+  d = mmi_block_of (h, p, &page);
+  if (hd != NULL && (hd->flags & MM_F_CHECKED)
+      && (d == NULL || page == hpage))
+    {
+      *headp = (struct mm_check_head *) ((char *) p - HEAD_SIZE);
+      return 1;
+    }
+  if (d != NULL && !(d->flags & MM_F_CHECKED))
+    return 0;
+  return -1;
+}
+
+/* The state of checked block HEAD.  */
+static enum mmprobe_status
+probe_head (struct mm_heap *h, struct mm_check_head *head)
+{
+  uint32_t page;
+  struct mm_page *d = mmi_block_of (h, head, &page);
+  size_t room = mmi_block_size (h, d) - HEAD_SIZE;
+
+  if (head->magic == MM_MAGIC_FREE)
+    return MMPROBE_FREE;
+  if (head->magic != MM_MAGIC_LIVE || head->size >= room)
+    return MMPROBE_HEAD;
+  if ((unsigned char) ((char *) (head + 1))[head->size] != MM_GUARD)
+    return MMPROBE_TAIL;
+  return MMPROBE_OK;
+}
+
+/* Free P in checked heap H.  0, or -1 after calling the abort function
+   (the block is freed anyway when only its guard was overwritten).  */
+int
+mmi_checked_free (struct mm_heap *h, void *p)
+{
+  struct mm_check_head *head;
+
+  switch (classify (h, p, &head))
+    {
+    case 0:
+      return mmi_free (h, p);
+    case 1:
+      switch (probe_head (h, head))
+	{
+	case MMPROBE_OK:
+	  break;
+	case MMPROBE_TAIL:
+	  botch (h);
+	  break;
+	default:
+	  /* A double free or a wrecked head: freeing again would corrupt
+	     the heap.  */
+	  botch (h);
+	  errno = EINVAL;
+	  return -1;
+	}
+      head->magic = MM_MAGIC_FREE;
+      return mmi_free (h, head);
+    default:
+      botch (h);
+      errno = EINVAL;
+      return -1;
+    }
+}
+
+/* Resize P in checked heap H: always to a new checked block, so that
+   the old one is verified and its guard moves with the new size.  */
+void *
+mmi_checked_realloc (struct mm_heap *h, void *p, size_t size)
+{
+  struct mm_check_head *head;
+  size_t old;
+  uint32_t page;
+  void *q;
+
+  switch (classify (h, p, &head))
+    {
+    case 1:
+      if (probe_head (h, head) != MMPROBE_OK)
+	{
+	  botch (h);
+	  if (head->magic != MM_MAGIC_LIVE)
+	    {
+	      errno = EINVAL;
+	      return NULL;
+	    }
+	}
+      old = (size_t) head->size;
+      break;
+    case 0:
+      old = mmi_block_size (h, mmi_block_of (h, p, &page));
+      break;
+    default:
+      botch (h);
+      errno = EINVAL;
+      return NULL;
+    }
+  q = mmi_checked_alloc (h, size, 0);
+  if (q == NULL)
+    return NULL;
+  memcpy (q, p, old < size ? old : size);
+  mmi_checked_free (h, p);
+  return q;
+}
+
+/* Usable bytes of P in checked heap H: what was asked for, so that a
+   program using all of it never trips the guard.  */
+size_t
+mmi_checked_size (struct mm_heap *h, void *p)
+{
+  struct mm_check_head *head;
+  uint32_t page;
+
+  switch (classify (h, p, &head))
+    {
+    case 1:
+      return head->magic == MM_MAGIC_LIVE ? (size_t) head->size : 0;
+    case 0:
+      return mmi_block_size (h, mmi_block_of (h, p, &page));
+    default:
+      return 0;
+    }
+}
+
+int
+mmcheckf (void *md, void (*abortfunc) (void), int force)
+{
+  struct mm_heap *h = mmi_heap_of (md);
+  struct mm_header *hdr;
+  int on = 0;
+
+  if (h == NULL)
+    return 0;
+  h->abortfunc = abortfunc;
+  if (!mmi_writable (h) || mmi_lock (h) != 0)
+    return (h->hdr->flags & MM_H_CHECKED) != 0;
+  hdr = h->hdr;
+  if (force || !(hdr->flags & MM_H_USED) || (hdr->flags & MM_H_CHECKED))
+    {
+      hdr->flags |= MM_H_CHECKED;
+      on = 1;
+    }
+  mmi_unlock (h);
+  return on;
+}
+
+int
+mmcheck (void *md, void (*abortfunc) (void))
+{
+  return mmcheckf (md, abortfunc, 0);
+}
+
+enum mmprobe_status
+mmprobe (void *md, void *ptr)
+{
+  struct mm_heap *h = mmi_heap_of (md);
+  struct mm_check_head *head;
+  enum mmprobe_status st;
+  int locked;
+
+  if (h == NULL || !(h->hdr->flags & MM_H_CHECKED))
+    return MMPROBE_DISABLED;
+  locked = !h->rdonly && mmi_lock (h) == 0;
+  switch (classify (h, ptr, &head))
+    {
+    case 1:
+      st = probe_head (h, head);
+      break;
+    case 0:
+      st = MMPROBE_OK;
+      break;
+    default:
+      st = MMPROBE_HEAD;
+      break;
+    }
+  if (locked)
+    mmi_unlock (h);
+  return st;
+}

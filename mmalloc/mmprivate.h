@@ -1,0 +1,374 @@
+/* mmprivate.h -- the in-region layout of a heap and the engine's internals.
+   Copyright (C) 2026 The mmalloc developers.
+
+   This file is part of mmalloc, distributed under the GNU Lesser General
+   Public License, version 2.1 or later; see COPYING.  */
+
+/* A heap is one region of address space starting at its descriptor MD
+   (== base).  Everything the allocator needs lives inside the region, so
+   a heap file attached again needs no rebuild; everything that belongs to
+   one process (the fd, the mapping, the abort function) lives in a
+   `struct mm_heap' in process memory.
+
+   The region is cut into 4 KiB pages and 16 MiB segments:
+
+     segment 0:  page 0       the heap header (struct mm_header)
+                 pages 1-2    the segment bitmap (one bit per segment)
+                 pages 3-34   the page descriptors of segment 0
+                 pages 35-    data
+     segment s:  pages 0-2    unused (never touched, holes in a file)
+                 pages 3-34   the page descriptors of segment s
+                 pages 35-    data
+
+   Data pages are grouped in runs: a free run, a large block, a run of
+   small objects of one size class, or (default heap only) a foreign
+   stretch that some other sbrk user owns.  The descriptor of a run's
+   first page says what the run is; its last page (and every page of a
+   small run) points back to the first.  Runs never cross a segment
+   boundary, except huge blocks, which start at a segment's first data
+   page and cover the following segments whole (their bitmap bits are
+   cleared, since their descriptor pages hold user data).
+
+   Every offset and index read from the region is checked before it is
+   used to compute an address, so a hostile file can corrupt only itself:
+   see the "validation" notes next to each use.  */
+
+#ifndef MMPRIVATE_H
+#define MMPRIVATE_H 1
+
+#include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
+#include "mmalloc.h"
+
+/* Internal names carry the mmi_ prefix and are hidden from the shared
+   library's dynamic symbol table.  */
+#define MMI_HIDDEN __attribute__ ((visibility ("hidden")))
+
+#if defined __GNUC__
+# define mmi_likely(x) __builtin_expect (!!(x), 1)
+# define mmi_unlikely(x) __builtin_expect (!!(x), 0)
+#else
+# define mmi_likely(x) (x)
+# define mmi_unlikely(x) (x)
+#endif
+
+/* Geometry.  */
+#define MM_PAGE_SHIFT	12
+#define MM_PAGE		((size_t) 1 << MM_PAGE_SHIFT)
+#define MM_SEG_SHIFT	24
+#define MM_SEG		((size_t) 1 << MM_SEG_SHIFT)
+#define MM_SEG_PAGES	((uint32_t) (MM_SEG >> MM_PAGE_SHIFT))	/* 4096 */
+#define MM_BITMAP_PAGE	1	/* first page of the segment bitmap */
+#define MM_DESC_PAGE	3	/* first page of a segment's descriptors */
+#define MM_META_PAGES	35	/* pages before a segment's data */
+#define MM_SEG_DATA_PAGES (MM_SEG_PAGES - MM_META_PAGES)
+
+/* The most segments a heap may span: the bitmap is two pages.  On
+   64-bit hosts that is 1 TiB of region; on 32-bit ones the address
+   space runs out first.  */
+#define MM_MAX_SEGS	((uint32_t) (2 * MM_PAGE * 8))
+#define MM_MAX_REGION	((uint64_t) MM_MAX_SEGS << MM_SEG_SHIFT)
+
+/* Size classes: 16-byte steps to 128, then four per power of two up
+   to 16 KiB, so no request is rounded up by more than 25 %.  */
+#define MM_NCLASSES	36
+#define MM_SMALL_MAX	16384
+
+/* Free page runs are binned by length: one bin per length up to 64
+   pages, then four per power of two.  */
+#define MM_EXACT_BINS	64
+#define MM_NBINS	(MM_EXACT_BINS + 4 * 26)
+#define MM_BINMAP_WORDS	((MM_NBINS + 63) / 64)
+
+/* Runs of at least this many pages give their pages back to the
+   operating system when they become free.  */
+#define MM_RELEASE_PAGES 64
+
+/* File format.  */
+#define MM_MAGIC	"mmalloc"	/* 8 bytes with the NUL */
+#define MM_MAGIC_SIZE	8
+#define MM_VERSION	2
+#define MM_ENDIAN_TAG	0x01020304u
+
+/* Page descriptor kinds.  Zero is "never used", so fresh (zero) pages of
+   descriptors need no initialization.  */
+enum
+{
+  MM_K_NONE = 0,
+  MM_K_FREE,			/* head of a free run */
+  MM_K_SMALL,			/* head of a run of small objects */
+  MM_K_LARGE,			/* head of a large (or huge) block */
+  MM_K_FOREIGN,			/* head of a stretch owned by another sbrk user */
+  MM_K_TAIL,			/* not a head: HEAD names the run's first page */
+  MM_K_LIMIT
+};
+
+/* Page descriptor flags.  */
+#define MM_F_LISTED	0x01	/* small run on its class's partial list */
+#define MM_F_RELEASED	0x02	/* some pages were given back to the OS */
+#define MM_F_ZERO	0x04	/* every page of the run reads as zero */
+#define MM_F_CURRENT	0x08	/* small run that is its class's current run */
+#define MM_F_CHECKED	0x10	/* its blocks carry mmcheck's header */
+
+/* The descriptor of one page (32 bytes).  Page indexes are counted from
+   the base; 0 (the header page) doubles as "none" in links.  */
+struct mm_page
+{
+  uint8_t kind;			/* MM_K_* */
+  uint8_t cls;			/* size class (small runs) */
+  uint8_t flags;		/* MM_F_* */
+  uint8_t spare;
+  uint32_t npages;		/* pages in the run (heads) */
+  uint32_t head;		/* first page of the run (tails) */
+  uint32_t nused;		/* small: live objects; large: user offset */
+  uint32_t free;		/* small: 1 + offset of the first free object */
+  uint32_t bump;		/* small: offset of the first never-used object */
+  uint32_t next;		/* list links (page indexes) */
+  uint32_t prev;
+};
+
+/* Per-class state in the header.  */
+struct mm_class_state
+{
+  uint32_t current;		/* the run allocations come from, or 0 */
+  uint32_t partial;		/* list of other runs with free objects */
+};
+
+/* Heap states.  */
+#define MM_STATE_CLEAN	0	/* detached by every process */
+#define MM_STATE_DIRTY	1	/* attached, or left by a crash */
+
+/* Header flags.  */
+#define MM_H_ANON	0x01	/* anonymous (fd < 0) heap */
+#define MM_H_DEFAULT	0x02	/* the default (sbrk) heap */
+#define MM_H_USED	0x04	/* has served an allocation */
+#define MM_H_CHECKED	0x08	/* mmcheck is on */
+
+/* The heap header, at offset 0 of the region.  Fixed-width fields only,
+   so the layout depends on nothing but the word size and byte order,
+   both of which are recorded and checked.  */
+struct mm_header
+{
+  char magic[MM_MAGIC_SIZE];	/* "mmalloc\0" */
+  uint32_t version;		/* MM_VERSION */
+  uint32_t header_size;		/* sizeof (struct mm_header) */
+  uint32_t endian;		/* MM_ENDIAN_TAG, as written */
+  uint8_t word_size;		/* sizeof (void *) */
+  uint8_t page_shift;		/* MM_PAGE_SHIFT */
+  uint8_t seg_shift;		/* MM_SEG_SHIFT */
+  uint8_t nclasses;		/* MM_NCLASSES */
+  uint64_t base;		/* the address the heap lives at */
+  uint64_t mapped;		/* bytes of the file (or brk) in use */
+  uint64_t capacity;		/* most bytes the region may span */
+  uint64_t top;			/* bytes carved into runs so far */
+  uint64_t hwm;			/* highest top ever (pages above are zero) */
+  uint32_t flags;		/* MM_H_* */
+  uint32_t state;		/* MM_STATE_* */
+  uint32_t streams;		/* concurrency stripes */
+  uint32_t nattached;		/* processes attached now */
+  uint64_t keys[MMALLOC_KEYS];	/* application keys (raw pointers) */
+  uint64_t root;		/* the façade's root */
+
+  /* Statistics.  */
+  uint64_t large_used;		/* live large blocks */
+  uint64_t large_bytes;		/* their pages' bytes */
+  uint64_t free_runs;		/* free page runs */
+  uint64_t free_pages;		/* pages in them */
+  uint64_t small_slots;		/* object slots in small runs */
+  uint64_t small_bytes;		/* bytes of those slots */
+  uint64_t small_used;		/* live small objects */
+  uint64_t small_used_bytes;	/* their bytes */
+
+  struct mm_class_state cls[MM_NCLASSES];
+  struct mm_class_state ccls[MM_NCLASSES];	/* runs of checked blocks */
+  uint32_t bins[MM_NBINS];	/* free runs by length */
+  uint64_t binmap[MM_BINMAP_WORDS];	/* non-empty bins */
+
+  /* The lock, process-shared and robust for file heaps.  Last, so that
+     the fields above keep their offsets whatever its size.  */
+  pthread_mutex_t lock;
+};
+
+/* Process-local state of an attached heap.  */
+enum mm_backend
+{
+  MM_B_FILE,			/* MAP_SHARED on the caller's fd */
+  MM_B_ANON,			/* anonymous private memory */
+  MM_B_SBRK			/* the default heap */
+};
+
+struct mm_heap
+{
+  struct mm_header *hdr;	/* == base */
+  char *base;
+  int live;			/* attached (slot in use) */
+  int fd;			/* the caller's fd, or -1 */
+  enum mm_backend backend;
+  int rdonly;			/* attached MMALLOC_RDONLY */
+  size_t mapped;		/* bytes usable in this process */
+  size_t reserved;		/* bytes of address space we own */
+  int saved_errno;		/* last failed system call */
+  int traced;			/* mmtrace covers this heap */
+  void (*abortfunc) (void);	/* mmcheck's, reset at attach */
+  char check_msg[200];		/* last mmalloc_check finding */
+};
+
+/* Inline geometry helpers.  */
+
+static inline struct mm_page *
+mmi_desc (const struct mm_heap *h, uint32_t page)
+{
+  size_t seg = page >> (MM_SEG_SHIFT - MM_PAGE_SHIFT);
+  return (struct mm_page *) (h->base + (seg << MM_SEG_SHIFT)
+			     + MM_DESC_PAGE * MM_PAGE)
+    + (page & (MM_SEG_PAGES - 1));
+}
+
+static inline char *
+mmi_page_addr (const struct mm_heap *h, uint32_t page)
+{
+  return h->base + ((size_t) page << MM_PAGE_SHIFT);
+}
+
+static inline uint32_t
+mmi_page_of (const struct mm_heap *h, const void *p)
+{
+  return (uint32_t) (((const char *) p - h->base) >> MM_PAGE_SHIFT);
+}
+
+static inline uint8_t *
+mmi_segmap (const struct mm_heap *h)
+{
+  return (uint8_t *) h->base + MM_BITMAP_PAGE * MM_PAGE;
+}
+
+static inline int
+mmi_seg_owned (const struct mm_heap *h, uint32_t seg)
+{
+  return seg < MM_MAX_SEGS && (mmi_segmap (h)[seg >> 3] >> (seg & 7)) & 1;
+}
+
+static inline uint32_t
+mmi_top_page (const struct mm_heap *h)
+{
+  return (uint32_t) (h->hdr->top >> MM_PAGE_SHIFT);
+}
+
+/* Whether PAGE, read from the region, may be followed: a data page of
+   an owned segment below the top.  */
+static inline int
+mmi_page_ok (const struct mm_heap *h, uint32_t page)
+{
+  return (page & (MM_SEG_PAGES - 1)) >= MM_META_PAGES
+    && page < mmi_top_page (h) && mmi_seg_owned (h, page / MM_SEG_PAGES);
+}
+
+/* sizeclass.c */
+extern const uint32_t mmi_class_size[MM_NCLASSES] MMI_HIDDEN;
+extern const uint8_t mmi_class_pages[MM_NCLASSES] MMI_HIDDEN;
+extern const uint8_t mmi_small_class[MM_SMALL_MAX / 16 + 1] MMI_HIDDEN;
+
+static inline unsigned int
+mmi_class_of (size_t size)
+{
+  return mmi_small_class[(size + 15) >> 4];
+}
+
+/* Bytes of objects a run of class C holds.  */
+static inline uint32_t
+mmi_run_capacity (unsigned int c)
+{
+  uint32_t run = (uint32_t) mmi_class_pages[c] << MM_PAGE_SHIFT;
+  return run - run % mmi_class_size[c];
+}
+
+/* heaps.c */
+struct mm_heap *mmi_heap_of (void *md) MMI_HIDDEN;
+struct mm_heap *mmi_heap_lookup_slow (void *md) MMI_HIDDEN;
+struct mm_heap *mmi_heap_new (void) MMI_HIDDEN;
+void mmi_heap_release (struct mm_heap *h) MMI_HIDDEN;
+struct mm_heap *mmi_heap_containing (const void *p) MMI_HIDDEN;
+
+/* lock.c */
+int mmi_lock_init (struct mm_heap *h, int shared) MMI_HIDDEN;
+int mmi_lock (struct mm_heap *h) MMI_HIDDEN;
+void mmi_unlock (struct mm_heap *h) MMI_HIDDEN;
+
+/* mmap-sup.c */
+size_t mmi_sys_pagesize (void) MMI_HIDDEN;
+void *mmi_reserve (void *want, size_t len, size_t *got) MMI_HIDDEN;
+int mmi_map_file (struct mm_heap *h, size_t from, size_t to) MMI_HIDDEN;
+int mmi_extend (struct mm_heap *h, size_t need) MMI_HIDDEN;
+int mmi_sync_mapping (struct mm_heap *h) MMI_HIDDEN;
+int mmi_release_pages (struct mm_heap *h, uint32_t page, uint32_t n) MMI_HIDDEN;
+int mmi_back_pages (struct mm_heap *h, uint32_t page, uint32_t n) MMI_HIDDEN;
+void mmi_unmap (struct mm_heap *h) MMI_HIDDEN;
+
+/* sbrk-sup.c */
+struct mm_heap *mmi_default_heap (void) MMI_HIDDEN;
+extern struct mm_heap *mmi_default MMI_HIDDEN;
+int mmi_sbrk_extend (struct mm_heap *h, size_t need) MMI_HIDDEN;
+
+/* attach.c */
+void mmi_format (struct mm_heap *h, unsigned int flags, size_t capacity,
+		 unsigned int streams) MMI_HIDDEN;
+
+/* pages.c */
+uint32_t mmi_pages_alloc (struct mm_heap *h, uint32_t n, int kind) MMI_HIDDEN;
+void mmi_pages_free (struct mm_heap *h, uint32_t page) MMI_HIDDEN;
+int mmi_pages_grow_inplace (struct mm_heap *h, uint32_t page, uint32_t n) MMI_HIDDEN;
+void mmi_pages_shrink (struct mm_heap *h, uint32_t page, uint32_t n) MMI_HIDDEN;
+void mmi_pages_skip (struct mm_heap *h, size_t to) MMI_HIDDEN;
+uint32_t mmi_pages_drop_front (struct mm_heap *h, uint32_t page, uint32_t k)
+  MMI_HIDDEN;
+void mmi_set_tails (struct mm_heap *h, uint32_t page, uint32_t n, int all) MMI_HIDDEN;
+unsigned int mmi_bin_of (uint32_t npages) MMI_HIDDEN;
+
+/* The class state array runs with flags FLAGS belong to.  */
+static inline struct mm_class_state *
+mmi_class_states (struct mm_header *hdr, unsigned int flags)
+{
+  return (flags & MM_F_CHECKED) ? hdr->ccls : hdr->cls;
+}
+
+/* mmalloc.c */
+void *mmi_malloc (struct mm_heap *h, size_t size) MMI_HIDDEN;
+void *mmi_small_alloc (struct mm_heap *h, unsigned int c,
+		       unsigned int runflags) MMI_HIDDEN;
+void *mmi_large_alloc (struct mm_heap *h, size_t size, size_t align,
+		       int *zero) MMI_HIDDEN;
+void *mmi_aligned_alloc (struct mm_heap *h, size_t align, size_t size)
+  MMI_HIDDEN;
+int mmi_writable (struct mm_heap *h) MMI_HIDDEN;
+
+/* mfree.c */
+struct mm_page *mmi_block_of (struct mm_heap *h, const void *p,
+			      uint32_t *headp) MMI_HIDDEN;
+int mmi_free (struct mm_heap *h, void *p) MMI_HIDDEN;
+size_t mmi_block_size (struct mm_heap *h, struct mm_page *d) MMI_HIDDEN;
+
+/* mmcheck.c */
+void *mmi_checked_alloc (struct mm_heap *h, size_t size, size_t align)
+  MMI_HIDDEN;
+int mmi_checked_free (struct mm_heap *h, void *p) MMI_HIDDEN;
+void *mmi_checked_realloc (struct mm_heap *h, void *p, size_t size)
+  MMI_HIDDEN;
+size_t mmi_checked_size (struct mm_heap *h, void *p) MMI_HIDDEN;
+
+/* mmtrace.c */
+extern int mmi_tracing MMI_HIDDEN;
+void mmi_trace (struct mm_heap *h, int op, void *caller, void *p,
+		void *old, size_t size) MMI_HIDDEN;
+
+/* check.c */
+int mmi_check (struct mm_heap *h) MMI_HIDDEN;
+
+#ifdef MMALLOC_DEBUG
+# define MMI_DEBUG_CHECK(h) mmi_debug_check (h)
+void mmi_debug_check (struct mm_heap *h) MMI_HIDDEN;
+#else
+# define MMI_DEBUG_CHECK(h) ((void) 0)
+#endif
+
+#endif /* MMPRIVATE_H */

@@ -1,0 +1,96 @@
+/* mrealloc.c -- resizing blocks.
+   Copyright (C) 2026 The mmalloc developers.
+
+   This file is part of mmalloc, distributed under the GNU Lesser General
+   Public License, version 2.1 or later; see COPYING.  */
+
+/* A small block keeps its place while the new size rounds to the same
+   class.  A large block shrinks in place (its tail pages are freed) and
+   grows in place when the run after it is free or it ends at the top;
+   otherwise the contents move to a new block.  On failure the old block
+   is left exactly as it was.  */
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include "mmprivate.h"
+
+/* Resize P (the block whose run descriptor is D, at page HEAD) of
+   locked heap H to SIZE > 0 bytes.  */
+static void *
+resize (struct mm_heap *h, void *p, struct mm_page *d, uint32_t head,
+	size_t size)
+{
+  size_t old = mmi_block_size (h, d);
+  void *q;
+
+  if (d->kind == MM_K_SMALL)
+    {
+      if (size <= MM_SMALL_MAX && mmi_class_of (size) == d->cls)
+	return p;
+    }
+  else if (size > MM_SMALL_MAX && size <= MM_MAX_REGION)
+    {
+      uint32_t npages = d->npages;
+      uint64_t want = ((uint64_t) d->nused + size + MM_PAGE - 1)
+	>> MM_PAGE_SHIFT;
+
+      if (want == npages)
+	return p;
+      if (want < npages && npages <= MM_SEG_DATA_PAGES)
+	{
+	  mmi_pages_shrink (h, head, (uint32_t) want);
+	  h->hdr->large_bytes -= (uint64_t) (npages - d->npages)
+	    << MM_PAGE_SHIFT;
+	  return p;
+	}
+      if (want > npages && want <= MM_SEG_DATA_PAGES
+	  && mmi_pages_grow_inplace (h, head, (uint32_t) want) == 0)
+	{
+	  h->hdr->large_bytes += (uint64_t) (d->npages - npages)
+	    << MM_PAGE_SHIFT;
+	  return p;
+	}
+    }
+  q = mmi_malloc (h, size);
+  if (q == NULL)
+    return NULL;
+  memcpy (q, p, old < size ? old : size);
+  mmi_free (h, p);
+  return q;
+}
+
+void *
+mrealloc (void *md, void *ptr, size_t size)
+{
+  struct mm_heap *h;
+  struct mm_page *d;
+  uint32_t head;
+  void *q;
+
+  if (ptr == NULL)
+    return mmalloc (md, size);
+  if (size == 0)
+    {
+      mfree (md, ptr);
+      return NULL;
+    }
+  h = mmi_heap_of (md);
+  if (mmi_unlikely (h == NULL) || !mmi_writable (h) || mmi_lock (h) != 0)
+    return NULL;
+  if (mmi_unlikely (h->hdr->flags & MM_H_CHECKED))
+    q = mmi_checked_realloc (h, ptr, size);
+  else if ((d = mmi_block_of (h, ptr, &head)) == NULL)
+    {
+      errno = EINVAL;
+      q = NULL;
+    }
+  else
+    q = resize (h, ptr, d, head, size);
+  MMI_DEBUG_CHECK (h);
+  mmi_unlock (h);
+  if (mmi_unlikely (mmi_tracing))
+    mmi_trace (h, '>', __builtin_return_address (0), q, ptr, size);
+  return q;
+}

@@ -1,0 +1,601 @@
+/* pages.c -- the page-run allocator under every block.
+   Copyright (C) 2026 The mmalloc developers.
+
+   This file is part of mmalloc, distributed under the GNU Lesser General
+   Public License, version 2.1 or later; see COPYING.  */
+
+/* Hands out runs of whole pages: to large blocks, and to the size
+   classes as runs of small objects.  Free runs sit in bins by length
+   (exact up to 64 pages, four per power of two above), with a bitmap of
+   the non-empty bins, so finding a run is a few word operations and at
+   most one list walk in a range bin.  A freed run merges with free
+   neighbours at once (their descriptors are found through the first and
+   last pages); one that reaches the top of the heap lowers the top
+   instead.  Large free runs give their pages back to the operating
+   system.  When nothing fits, runs are carved at the top, segment by
+   segment; huge runs take whole segments.
+
+   Invariants (checked by mmalloc_check):
+   - every page between a segment's data start and the end of the
+     segment (or the top) belongs to exactly one run;
+   - two free runs are never adjacent;
+   - a free run is in the bin of its length, and nowhere else;
+   - runs other than huge ones stay inside one segment.  */
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include "mmprivate.h"
+
+#define SPP MM_SEG_PAGES
+
+static inline uint32_t
+seg_start (uint32_t page)
+{
+  return page & ~(SPP - 1);
+}
+
+unsigned int
+mmi_bin_of (uint32_t n)
+{
+  unsigned int lg;
+
+  if (n <= MM_EXACT_BINS)
+    return n - 1;
+  lg = 31 - (unsigned int) __builtin_clz (n);
+  return MM_EXACT_BINS + (lg - 6) * 4 + ((n >> (lg - 2)) & 3);
+}
+
+/* Whether PAGE may head a run of N pages kept inside one segment
+   below the top: the check every page index read from the region gets
+   before an address is computed from it.  */
+static inline int
+run_in_bounds (const struct mm_heap *h, uint32_t page, uint32_t n)
+{
+  uint32_t off = page & (SPP - 1);
+
+  return off >= MM_META_PAGES && n != 0 && n <= SPP - off
+    && page + n <= mmi_top_page (h) && mmi_seg_owned (h, page / SPP);
+}
+
+/* Mark the pages after the head of the run PAGE..PAGE+N-1: its last
+   page, or (ALL) every page, points back to PAGE.  */
+void
+mmi_set_tails (struct mm_heap *h, uint32_t page, uint32_t n, int all)
+{
+  uint32_t i = all ? 1 : n - 1;
+
+  for (; i < n; i++)
+    {
+      struct mm_page *t = mmi_desc (h, page + i);
+      t->kind = MM_K_TAIL;
+      t->head = page;
+    }
+}
+
+static void
+bin_insert (struct mm_heap *h, uint32_t page)
+{
+  struct mm_header *hdr = h->hdr;
+  struct mm_page *d = mmi_desc (h, page);
+  unsigned int b = mmi_bin_of (d->npages);
+  uint32_t first = hdr->bins[b];
+
+  d->kind = MM_K_FREE;
+  d->prev = 0;
+  d->next = first;
+  if (first != 0 && mmi_page_ok (h, first))
+    mmi_desc (h, first)->prev = page;
+  hdr->bins[b] = page;
+  hdr->binmap[b / 64] |= (uint64_t) 1 << (b % 64);
+  hdr->free_runs++;
+  hdr->free_pages += d->npages;
+}
+
+static void
+bin_remove (struct mm_heap *h, uint32_t page)
+{
+  struct mm_header *hdr = h->hdr;
+  struct mm_page *d = mmi_desc (h, page);
+  unsigned int b = mmi_bin_of (d->npages);
+
+  /* Links come from the region: follow only sound ones.  */
+  if (d->prev != 0 && mmi_page_ok (h, d->prev))
+    mmi_desc (h, d->prev)->next = d->next;
+  else
+    hdr->bins[b] = d->next;
+  if (d->next != 0 && mmi_page_ok (h, d->next))
+    mmi_desc (h, d->next)->prev = d->prev;
+  if (hdr->bins[b] == 0)
+    hdr->binmap[b / 64] &= ~((uint64_t) 1 << (b % 64));
+  hdr->free_runs--;
+  hdr->free_pages -= d->npages;
+  d->next = d->prev = 0;
+}
+
+/* Make PAGE..PAGE+N-1 a free run (not yet binned).  */
+static void
+make_free (struct mm_heap *h, uint32_t page, uint32_t n, uint8_t flags)
+{
+  struct mm_page *d = mmi_desc (h, page);
+
+  d->kind = MM_K_FREE;
+  d->npages = n;
+  d->flags = flags & (MM_F_RELEASED | MM_F_ZERO);
+  d->cls = 0;
+  d->nused = d->free = d->bump = 0;
+  if (n > 1)
+    mmi_set_tails (h, page, n, 0);
+}
+
+/* A free run of at least N pages from the bins, removed from them, or
+   0.  A list entry that fails validation ends the search: the heap is
+   damaged, and mmalloc_check will say where.  */
+static uint32_t
+bin_take (struct mm_heap *h, uint32_t n)
+{
+  struct mm_header *hdr = h->hdr;
+  unsigned int b = mmi_bin_of (n), w;
+
+  if (b >= MM_EXACT_BINS)
+    {
+      uint32_t page = hdr->bins[b];
+      unsigned int guard = 0;
+      while (page != 0 && guard++ < 1024)
+	{
+	  struct mm_page *d;
+	  if (!run_in_bounds (h, page, 1))
+	    return 0;
+	  d = mmi_desc (h, page);
+	  if (d->kind != MM_K_FREE || !run_in_bounds (h, page, d->npages))
+	    return 0;
+	  if (d->npages >= n)
+	    {
+	      bin_remove (h, page);
+	      return page;
+	    }
+	  page = d->next;
+	}
+      b++;
+    }
+  for (w = b / 64; w < MM_BINMAP_WORDS; w++)
+    {
+      uint64_t bits = hdr->binmap[w];
+      if (w == b / 64)
+	bits &= ~(uint64_t) 0 << (b % 64);
+      if (bits != 0)
+	{
+	  unsigned int found = w * 64 + (unsigned int) __builtin_ctzll (bits);
+	  uint32_t page;
+	  struct mm_page *d;
+	  if (found >= MM_NBINS)
+	    return 0;
+	  page = hdr->bins[found];
+	  if (!run_in_bounds (h, page, 1))
+	    return 0;
+	  d = mmi_desc (h, page);
+	  if (d->kind != MM_K_FREE || !run_in_bounds (h, page, d->npages)
+	      || d->npages < n)
+	    return 0;
+	  bin_remove (h, page);
+	  return page;
+	}
+    }
+  return 0;
+}
+
+/* Start segment SEG (top is at its first page).  */
+static int
+init_segment (struct mm_heap *h, uint32_t seg)
+{
+  struct mm_header *hdr = h->hdr;
+  uint32_t first = seg * SPP;
+
+  if (seg >= MM_MAX_SEGS)
+    {
+      errno = ENOMEM;
+      return -1;
+    }
+  if (mmi_extend (h, (size_t) (first + MM_META_PAGES) << MM_PAGE_SHIFT) != 0)
+    return -1;
+  if (mmi_top_page (h) != first)
+    return 0;			/* the default heap skipped a gap */
+  /* Pages below the high-water mark may have been given back (holes in
+     a file); allocate them again before the descriptors are written.  */
+  if ((size_t) first << MM_PAGE_SHIFT < hdr->hwm
+      && mmi_back_pages (h, first, MM_META_PAGES) != 0)
+    return -1;
+  mmi_segmap (h)[seg >> 3] |= (uint8_t) (1u << (seg & 7));
+  hdr->top = (uint64_t) (first + MM_META_PAGES) << MM_PAGE_SHIFT;
+  if (hdr->top > hdr->hwm)
+    hdr->hwm = hdr->top;
+  return 0;
+}
+
+/* The rest of the top segment, from the top to its end, becomes a free
+   run, and the top moves to the next segment.  */
+static int
+retire_segment_tail (struct mm_heap *h)
+{
+  struct mm_header *hdr = h->hdr;
+  uint32_t t = mmi_top_page (h), end = seg_start (t) + SPP;
+  uint8_t flags = 0;
+
+  if (mmi_extend (h, (size_t) end << MM_PAGE_SHIFT) != 0)
+    return -1;
+  if (mmi_top_page (h) != t)
+    return 0;
+  if ((size_t) t << MM_PAGE_SHIFT >= hdr->hwm)
+    flags = MM_F_ZERO;
+  hdr->top = (uint64_t) end << MM_PAGE_SHIFT;
+  if (hdr->top > hdr->hwm)
+    hdr->hwm = hdr->top;
+  make_free (h, t, end - t, flags);
+  bin_insert (h, t);
+  return 0;
+}
+
+/* Carve N pages at the top.  Returns the first page, or 0 with errno
+   set; *ZERO tells whether the pages were never used.  */
+static uint32_t
+carve (struct mm_heap *h, uint32_t n, int *zero)
+{
+  struct mm_header *hdr = h->hdr;
+
+  for (;;)
+    {
+      uint32_t t = mmi_top_page (h), off = t & (SPP - 1), seg = t / SPP;
+
+      if (off == 0)
+	{
+	  if (init_segment (h, seg) != 0)
+	    return 0;
+	  continue;
+	}
+      if (n <= MM_SEG_DATA_PAGES)
+	{
+	  if (off + n > SPP)
+	    {
+	      if (retire_segment_tail (h) != 0)
+		return 0;
+	      continue;
+	    }
+	  if (mmi_extend (h, (size_t) (t + n) << MM_PAGE_SHIFT) != 0)
+	    return 0;
+	  if (mmi_top_page (h) != t)
+	    continue;
+	  *zero = (size_t) t << MM_PAGE_SHIFT >= hdr->hwm;
+	  hdr->top = (uint64_t) (t + n) << MM_PAGE_SHIFT;
+	  if (hdr->top > hdr->hwm)
+	    hdr->hwm = hdr->top;
+	  return t;
+	}
+
+      /* A huge run: from the first data page of an empty segment over
+	 as many following segments as it needs.  */
+      if (off != MM_META_PAGES)
+	{
+	  if (retire_segment_tail (h) != 0)
+	    return 0;
+	  continue;
+	}
+      {
+	uint64_t end = (uint64_t) t + n;
+	uint64_t last = (end - 1) / SPP, s;
+	if (last >= MM_MAX_SEGS || end > UINT32_MAX - SPP)
+	  {
+	    errno = ENOMEM;
+	    return 0;
+	  }
+	/* Map through the end of the last segment: the top must never
+	   pass the mapping, and the tail past END is free later.  */
+	if (mmi_extend (h, (size_t) (last + 1) * SPP << MM_PAGE_SHIFT) != 0)
+	  return 0;
+	if (mmi_top_page (h) != t)
+	  continue;
+	for (s = seg + 1; s <= last; s++)
+	  mmi_segmap (h)[s >> 3] &= (uint8_t) ~(1u << (s & 7));
+	*zero = (size_t) t << MM_PAGE_SHIFT >= hdr->hwm;
+	/* The top goes to the next segment boundary: the rest of the
+	   last segment has no descriptors of its own.  */
+	hdr->top = (uint64_t) (last + 1) * SPP << MM_PAGE_SHIFT;
+	if (end << MM_PAGE_SHIFT > hdr->hwm)
+	  hdr->hwm = end << MM_PAGE_SHIFT;
+	if (hdr->hwm > hdr->mapped)
+	  hdr->hwm = hdr->mapped;
+	return t;
+      }
+    }
+}
+
+/* Allocate a run of N pages for KIND (MM_K_LARGE or MM_K_SMALL).
+   Returns its first page with the head descriptor filled in (flags
+   MM_F_ZERO when its pages read as zero) and the last page pointing
+   back, or 0 with errno set.  */
+uint32_t
+mmi_pages_alloc (struct mm_heap *h, uint32_t n, int kind)
+{
+  struct mm_page *d;
+  uint32_t page = 0;
+  int zero = 0;
+  uint8_t flags = 0;
+
+  if (n <= MM_SEG_DATA_PAGES)
+    page = bin_take (h, n);
+  if (page != 0)
+    {
+      d = mmi_desc (h, page);
+      flags = d->flags;
+      if (d->npages > n)
+	{
+	  /* Keep the front, free the rest.  */
+	  make_free (h, page + n, d->npages - n, flags);
+	  bin_insert (h, page + n);
+	}
+      if ((flags & MM_F_RELEASED) && mmi_back_pages (h, page, n) != 0)
+	{
+	  make_free (h, page, n, flags);
+	  mmi_pages_free (h, page);
+	  return 0;
+	}
+      zero = (flags & MM_F_ZERO) != 0;
+    }
+  else
+    {
+      page = carve (h, n, &zero);
+      if (page == 0)
+	{
+	  if (errno != ENOSPC && errno != EFBIG && errno != EDQUOT)
+	    errno = ENOMEM;
+	  return 0;
+	}
+    }
+  d = mmi_desc (h, page);
+  d->kind = (uint8_t) kind;
+  d->npages = n;
+  d->flags = zero ? MM_F_ZERO : 0;
+  d->cls = 0;
+  d->nused = d->free = d->bump = 0;
+  d->next = d->prev = 0;
+  if (n > 1 && n <= MM_SEG_DATA_PAGES)
+    mmi_set_tails (h, page, n, kind == MM_K_SMALL);
+  return page;
+}
+
+/* Free the huge run at PAGE (N pages over several segments): give its
+   pages back, hand its segments back to the segment map, and leave
+   per-segment free runs (or a lower top).  */
+static void
+free_huge (struct mm_heap *h, uint32_t page, uint32_t n)
+{
+  struct mm_header *hdr = h->hdr;
+  uint32_t seg = page / SPP, last = (page + n - 1) / SPP, s;
+
+  mmi_release_pages (h, page, n);
+  if ((uint64_t) (last + 1) * SPP == mmi_top_page (h))
+    {
+      /* At the top: the top goes back to the run's first page, and the
+	 segments it covered are unused again.  */
+      hdr->top = (uint64_t) page << MM_PAGE_SHIFT;
+      return;
+    }
+  for (s = seg; s <= last; s++)
+    {
+      uint32_t from = s == seg ? page : s * SPP + MM_META_PAGES;
+      uint32_t to = (s + 1) * SPP;
+      if (s != seg)
+	{
+	  if (mmi_back_pages (h, s * SPP, MM_META_PAGES) != 0)
+	    continue;		/* the segment stays unused */
+	  mmi_segmap (h)[s >> 3] |= (uint8_t) (1u << (s & 7));
+	}
+      make_free (h, from, to - from, MM_F_RELEASED | MM_F_ZERO);
+      bin_insert (h, from);
+    }
+}
+
+/* Free the run whose first page is PAGE (a large block or an empty
+   small run).  */
+void
+mmi_pages_free (struct mm_heap *h, uint32_t page)
+{
+  struct mm_header *hdr = h->hdr;
+  struct mm_page *d = mmi_desc (h, page), *o;
+  uint32_t n = d->npages, first = seg_start (page) + MM_META_PAGES;
+  uint32_t top = mmi_top_page (h);
+  uint8_t flags = d->flags & (MM_F_RELEASED | MM_F_ZERO);
+
+  if (n > MM_SEG_DATA_PAGES)
+    {
+      free_huge (h, page, n);
+      return;
+    }
+  /* Our pages were in use: they are not known to be zero any more.  */
+  if (d->kind != MM_K_FREE)
+    flags &= (uint8_t) ~MM_F_ZERO;
+
+  /* Merge with the run before.  */
+  if (page > first)
+    {
+      uint32_t prev = page - 1;
+      o = mmi_desc (h, prev);
+      if (o->kind == MM_K_TAIL)
+	{
+	  prev = o->head;
+	  /* Validation: a head read from the region must lie in this
+	     segment, before PAGE, before we look at it.  */
+	  if (prev < first || prev >= page)
+	    prev = page - 1;
+	  o = mmi_desc (h, prev);
+	}
+      if (o->kind == MM_K_FREE && prev + o->npages == page
+	  && run_in_bounds (h, prev, o->npages))
+	{
+	  bin_remove (h, prev);
+	  flags = (uint8_t) ((flags | (o->flags & MM_F_RELEASED))
+			     & (o->flags | ~MM_F_ZERO));
+	  n += o->npages;
+	  page = prev;
+	}
+    }
+  /* Merge with the run after.  */
+  if (page + n < top && page + n < seg_start (page) + SPP)
+    {
+      o = mmi_desc (h, page + n);
+      if (o->kind == MM_K_FREE && run_in_bounds (h, page + n, o->npages))
+	{
+	  bin_remove (h, page + n);
+	  flags = (uint8_t) ((flags | (o->flags & MM_F_RELEASED))
+			     & (o->flags | ~MM_F_ZERO));
+	  n += o->npages;
+	}
+    }
+
+  if (page + n == top)
+    {
+      /* The top comes down; what it leaves is given back when large.  */
+      if (n >= MM_RELEASE_PAGES)
+	mmi_release_pages (h, page, n);
+      hdr->top = (uint64_t) page << MM_PAGE_SHIFT;
+      return;
+    }
+  if (n >= MM_RELEASE_PAGES && !(flags & MM_F_ZERO))
+    {
+      mmi_release_pages (h, page, n);
+      flags |= MM_F_RELEASED | MM_F_ZERO;
+    }
+  make_free (h, page, n, flags);
+  bin_insert (h, page);
+}
+
+/* Split the allocated run at PAGE after its first K pages; the second
+   part becomes a run of the same kind.  Returns its first page.  */
+static uint32_t
+split (struct mm_heap *h, uint32_t page, uint32_t k)
+{
+  struct mm_page *d = mmi_desc (h, page), *e = mmi_desc (h, page + k);
+  uint32_t n = d->npages;
+
+  e->kind = d->kind;
+  e->npages = n - k;
+  e->flags = d->flags;
+  e->cls = 0;
+  e->nused = e->free = e->bump = 0;
+  e->next = e->prev = 0;
+  if (n - k > 1)
+    mmi_set_tails (h, page + k, n - k, 0);
+  d->npages = k;
+  if (k > 1)
+    mmi_set_tails (h, page, k, 0);
+  return page + k;
+}
+
+/* Shrink the large run at PAGE to N pages, freeing the rest.  */
+void
+mmi_pages_shrink (struct mm_heap *h, uint32_t page, uint32_t n)
+{
+  if (n >= mmi_desc (h, page)->npages
+      || mmi_desc (h, page)->npages > MM_SEG_DATA_PAGES)
+    return;
+  mmi_pages_free (h, split (h, page, n));
+}
+
+/* Free the first K pages of the large run at PAGE; returns the page
+   where the rest (still allocated) starts.  */
+uint32_t
+mmi_pages_drop_front (struct mm_heap *h, uint32_t page, uint32_t k)
+{
+  uint32_t rest;
+
+  if (k == 0)
+    return page;
+  rest = split (h, page, k);
+  mmi_pages_free (h, page);
+  return rest;
+}
+
+/* Grow the large run at PAGE to N pages without moving it: over a free
+   neighbour, or by raising the top.  0, or -1 when it cannot.  */
+int
+mmi_pages_grow_inplace (struct mm_heap *h, uint32_t page, uint32_t n)
+{
+  struct mm_header *hdr = h->hdr;
+  struct mm_page *d = mmi_desc (h, page), *o;
+  uint32_t m = d->npages, next = page + m, top = mmi_top_page (h);
+
+  if (n <= m)
+    return 0;
+  if (m > MM_SEG_DATA_PAGES || (page & (SPP - 1)) + n > SPP)
+    return -1;
+  if (next == top)
+    {
+      if (mmi_extend (h, (size_t) (page + n) << MM_PAGE_SHIFT) != 0
+	  || mmi_top_page (h) != top)
+	return -1;
+      hdr->top = (uint64_t) (page + n) << MM_PAGE_SHIFT;
+      if (hdr->top > hdr->hwm)
+	hdr->hwm = hdr->top;
+    }
+  else
+    {
+      uint32_t take = n - m, have;
+      uint8_t flags;
+      o = mmi_desc (h, next);
+      if (next >= top || o->kind != MM_K_FREE || o->npages < take
+	  || !run_in_bounds (h, next, o->npages))
+	return -1;
+      have = o->npages;
+      flags = o->flags;
+      if ((flags & MM_F_RELEASED) && mmi_back_pages (h, next, take) != 0)
+	return -1;
+      bin_remove (h, next);
+      if (have > take)
+	{
+	  make_free (h, next + take, have - take, flags);
+	  bin_insert (h, next + take);
+	}
+    }
+  d->npages = n;
+  mmi_set_tails (h, page, n, 0);
+  return 0;
+}
+
+/* The default heap's memory now continues at byte offset TO: the
+   stretch from the top up to there belongs to somebody else.  Fence it
+   off, up to the end of the top segment, or move to the first segment
+   boundary past it.  */
+void
+mmi_pages_skip (struct mm_heap *h, size_t to)
+{
+  struct mm_header *hdr = h->hdr;
+  uint32_t t = mmi_top_page (h);
+  uint32_t upto = (uint32_t) ((to + MM_PAGE - 1) >> MM_PAGE_SHIFT);
+  uint32_t end = seg_start (t) + SPP, s;
+
+  if (upto <= t)
+    return;
+  if ((t & (SPP - 1)) != 0)
+    {
+      uint32_t stop = upto < end ? upto : end;
+      struct mm_page *d = mmi_desc (h, t);
+      d->kind = MM_K_FOREIGN;
+      d->npages = stop - t;
+      d->flags = 0;
+      if (stop - t > 1)
+	mmi_set_tails (h, t, stop - t, 0);
+      if (upto <= end)
+	{
+	  hdr->top = (uint64_t) upto << MM_PAGE_SHIFT;
+	  goto out;
+	}
+    }
+  /* Segments the gap reaches are not ours.  */
+  for (s = (t + SPP - 1) / SPP; s < (upto + SPP - 1) / SPP; s++)
+    if (s < MM_MAX_SEGS)
+      mmi_segmap (h)[s >> 3] &= (uint8_t) ~(1u << (s & 7));
+  hdr->top = (uint64_t) ((upto + SPP - 1) & ~(SPP - 1)) << MM_PAGE_SHIFT;
+ out:
+  if (hdr->top > hdr->hwm)
+    hdr->hwm = hdr->top;
+}
