@@ -36,6 +36,7 @@ mmalloc_detach (void *md)
 	hdr->state = MM_STATE_CLEAN;
       mmi_unlock (h);
     }
+  mmi_tc_detach (h);
   /* No lookup may find the heap once its memory is gone.  */
   __atomic_store_n (&h->live, 0, __ATOMIC_RELEASE);
   mmi_unmap (h);

@@ -118,6 +118,8 @@ mmi_heap_new (void)
       h->traced = 0;
       h->abortfunc = NULL;
       h->check_msg[0] = '\0';
+      h->tcaches = NULL;
+      pthread_mutex_init (&h->tc_lock, NULL);
     }
  out:
   pthread_mutex_unlock (&heap_table_lock);
@@ -136,4 +138,73 @@ mmi_heap_release (struct mm_heap *h)
     heap_last = NULL;
   h->base = NULL;
   pthread_mutex_unlock (&heap_table_lock);
+}
+
+/* Turn off every thread cache of every heap (tracing began).  */
+void
+mmi_tc_disable_all (void)
+{
+  unsigned int i, n = __atomic_load_n (&heap_count, __ATOMIC_ACQUIRE);
+
+  for (i = 0; i < n; i++)
+    if (__atomic_load_n (&heap_slots[i].live, __ATOMIC_ACQUIRE))
+      mmi_tc_disable (&heap_slots[i]);
+}
+
+/* Fork safety.  A child has only the thread that forked; a lock held by
+   any other thread at that moment would stay held for ever in the
+   child.  So fork waits until it can hold the table and every
+   process-private heap (the only ones whose memory the child gets a
+   copy of; file heaps' robust locks belong to their file), and both
+   sides let them go after.  */
+
+static int
+forkable (struct mm_heap *h)
+{
+  return __atomic_load_n (&h->live, __ATOMIC_ACQUIRE) && !h->rdonly
+    && h->backend != MM_B_FILE;
+}
+
+static void
+atfork_prepare (void)
+{
+  unsigned int i;
+
+  pthread_mutex_lock (&heap_table_lock);
+  for (i = 0; i < heap_count; i++)
+    if (forkable (&heap_slots[i]))
+      {
+	pthread_mutex_lock (&heap_slots[i].tc_lock);
+	pthread_mutex_lock (&heap_slots[i].hdr->lock);
+      }
+}
+
+static void
+atfork_release (void)
+{
+  unsigned int i = heap_count;
+
+  while (i-- > 0)
+    if (forkable (&heap_slots[i]))
+      {
+	pthread_mutex_unlock (&heap_slots[i].hdr->lock);
+	pthread_mutex_unlock (&heap_slots[i].tc_lock);
+      }
+  pthread_mutex_unlock (&heap_table_lock);
+}
+
+static void
+register_atfork (void)
+{
+  pthread_atfork (atfork_prepare, atfork_release, atfork_release);
+}
+
+/* Register the fork handlers (once, from the first thread cache or the
+   default heap's creation).  */
+void
+mmi_atfork_init (void)
+{
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+  pthread_once (&once, register_atfork);
 }

@@ -160,22 +160,32 @@ mmi_free (struct mm_heap *h, void *p)
   return -1;
 }
 
+/* The fast path is a push onto this thread's cache of the heap (see
+   tcache.c), when the block is small and the cache not full.  */
 void
 mfree (void *md, void *ptr)
 {
-  struct mm_heap *h;
+  struct mm_tcache *c = mmi_tc_current;
 
   if (ptr == NULL)
     return;
-  h = mmi_heap_of (md);
-  if (mmi_unlikely (h == NULL) || !mmi_writable (h) || mmi_lock (h) != 0)
-    return;
-  if (mmi_likely (!(h->hdr->flags & MM_H_CHECKED)))
-    mmi_free (h, ptr);
-  else
-    mmi_checked_free (h, ptr);
-  MMI_DEBUG_CHECK (h);
-  mmi_unlock (h);
+  if (mmi_likely (c != NULL && c->md == md))
+    {
+      struct mm_page *d = mmi_small_run_of (c->heap, ptr);
+      if (mmi_likely (d != NULL && d->cls < MM_TC_CLASSES
+		      && c->count[d->cls] < mmi_tc_limit[d->cls]))
+	{
+	  unsigned int k = d->cls;
+	  *(void **) ptr = c->list[k];
+	  c->list[k] = ptr;
+	  c->count[k]++;
+	  c->cached++;
+	  c->cached_bytes += mmi_class_size[k];
+	  return;
+	}
+    }
+  mmi_free_slow (md, ptr);
   if (mmi_unlikely (mmi_tracing))
-    mmi_trace (h, '-', __builtin_return_address (0), ptr, NULL, 0);
+    mmi_trace (mmi_heap_of (md), '-', __builtin_return_address (0), ptr,
+	       NULL, 0);
 }

@@ -217,24 +217,31 @@ mmi_malloc (struct mm_heap *h, size_t size)
   return mmi_large_alloc (h, size, 0, NULL);
 }
 
+/* The fast path is a pop from this thread's cache of the heap (see
+   tcache.c); size 0 wraps around and takes the slow path.  */
 void *
 mmalloc (void *md, size_t size)
 {
-  struct mm_heap *h;
+  struct mm_tcache *c = mmi_tc_current;
   void *p;
 
-  if (size == 0)
-    return NULL;
-  h = mmi_heap_of (md);
-  if (mmi_unlikely (h == NULL) || !mmi_writable (h) || mmi_lock (h) != 0)
-    return NULL;
-  if (mmi_likely (!(h->hdr->flags & MM_H_CHECKED)))
-    p = mmi_malloc (h, size);
-  else
-    p = mmi_checked_alloc (h, size, 0);
-  MMI_DEBUG_CHECK (h);
-  mmi_unlock (h);
+  if (mmi_likely (c != NULL && c->md == md
+		  && size - 1 < mmi_class_size[MM_TC_CLASSES - 1]))
+    {
+      unsigned int k = mmi_class_of (size);
+      p = c->list[k];
+      if (mmi_likely (p != NULL))
+	{
+	  c->list[k] = *(void **) p;
+	  c->count[k]--;
+	  c->cached--;
+	  c->cached_bytes -= mmi_class_size[k];
+	  return p;
+	}
+    }
+  p = mmi_malloc_slow (md, size);
   if (mmi_unlikely (mmi_tracing))
-    mmi_trace (h, '+', __builtin_return_address (0), p, NULL, size);
+    mmi_trace (mmi_heap_of (md), '+', __builtin_return_address (0), p,
+	       NULL, size);
   return p;
 }

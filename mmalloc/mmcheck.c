@@ -256,6 +256,7 @@ mmcheckf (void *md, void (*abortfunc) (void), int force)
     {
       hdr->flags |= MM_H_CHECKED;
       on = 1;
+      mmi_tc_disable (h);	/* every operation must be seen */
     }
   mmi_unlock (h);
   return on;

@@ -198,6 +198,8 @@ enum mm_backend
   MM_B_SBRK			/* the default heap */
 };
 
+struct mm_tcache;
+
 struct mm_heap
 {
   struct mm_header *hdr;	/* == base */
@@ -212,7 +214,33 @@ struct mm_heap
   int traced;			/* mmtrace covers this heap */
   void (*abortfunc) (void);	/* mmcheck's, reset at attach */
   char check_msg[200];		/* last mmalloc_check finding */
+  pthread_mutex_t tc_lock;	/* guards TCACHES */
+  struct mm_tcache *tcaches;	/* thread caches bound to this heap */
 };
+
+/* Thread caches (tcache.c): per thread, per heap, free small blocks
+   kept out of the heap so that a warm allocate/free pair takes no lock.
+   Only process-private heaps (anonymous and default) get them.  */
+#define MM_TC_CLASSES	24	/* classes up to 2048 bytes */
+#define MM_TC_HEAPS	4	/* heaps one thread caches at once */
+
+struct mm_tcache
+{
+  void *md;			/* heap descriptor, or MM_TC_NONE */
+  struct mm_heap *heap;		/* bound heap, NULL when unbound */
+  struct mm_tcache *next;	/* in the heap's list */
+  struct mm_tcache **prevp;
+  uint64_t cached;		/* blocks held */
+  uint64_t cached_bytes;
+  unsigned long last_use;
+  uint16_t count[MM_TC_CLASSES];
+  void *list[MM_TC_CLASSES];	/* linked through each block's first word */
+};
+
+#define MM_TC_NONE ((void *) (uintptr_t) 1)
+
+extern __thread struct mm_tcache *mmi_tc_current
+  __attribute__ ((tls_model ("initial-exec"))) MMI_HIDDEN;
 
 /* Inline geometry helpers.  */
 
@@ -268,6 +296,7 @@ mmi_page_ok (const struct mm_heap *h, uint32_t page)
 extern const uint32_t mmi_class_size[MM_NCLASSES] MMI_HIDDEN;
 extern const uint8_t mmi_class_pages[MM_NCLASSES] MMI_HIDDEN;
 extern const uint8_t mmi_small_class[MM_SMALL_MAX / 16 + 1] MMI_HIDDEN;
+extern const uint8_t mmi_tc_limit[MM_TC_CLASSES] MMI_HIDDEN;
 
 static inline unsigned int
 mmi_class_of (size_t size)
@@ -360,6 +389,44 @@ size_t mmi_checked_size (struct mm_heap *h, void *p) MMI_HIDDEN;
 extern int mmi_tracing MMI_HIDDEN;
 void mmi_trace (struct mm_heap *h, int op, void *caller, void *p,
 		void *old, size_t size) MMI_HIDDEN;
+
+/* tcache.c */
+void *mmi_malloc_slow (void *md, size_t size) MMI_HIDDEN;
+void mmi_free_slow (void *md, void *p) MMI_HIDDEN;
+void mmi_tc_detach (struct mm_heap *h) MMI_HIDDEN;
+void mmi_tc_disable (struct mm_heap *h) MMI_HIDDEN;
+void mmi_tc_disable_all (void) MMI_HIDDEN;
+void mmi_tc_totals (struct mm_heap *h, uint64_t *blocks, uint64_t *bytes)
+  MMI_HIDDEN;
+void mmi_atfork_init (void) MMI_HIDDEN;
+
+/* The descriptor of the small run holding P in heap H, when P is in an
+   owned segment's data below the top and its run is small; else NULL.
+   Lock-free: a live block's run cannot change under it.  */
+static inline struct mm_page *
+mmi_small_run_of (const struct mm_heap *h, const void *p)
+{
+  size_t off = (size_t) ((const char *) p - h->base);
+  uint32_t page, seg;
+  struct mm_page *d;
+
+  if (mmi_unlikely (off >= h->hdr->top))
+    return NULL;
+  page = (uint32_t) (off >> MM_PAGE_SHIFT);
+  seg = page >> (MM_SEG_SHIFT - MM_PAGE_SHIFT);
+  if (mmi_unlikely ((page & (MM_SEG_PAGES - 1)) < MM_META_PAGES
+		    || !mmi_seg_owned (h, seg)))
+    return NULL;
+  d = mmi_desc (h, page);
+  if (d->kind == MM_K_TAIL)
+    {
+      uint32_t head = d->head;
+      if (head > page || page - head >= 16)
+	return NULL;
+      d = mmi_desc (h, head);
+    }
+  return d->kind == MM_K_SMALL ? d : NULL;
+}
 
 /* check.c */
 int mmi_check (struct mm_heap *h) MMI_HIDDEN;

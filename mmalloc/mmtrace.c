@@ -134,5 +134,6 @@ mmtrace (void)
     }
   __atomic_store_n (&trace_fd, fd, __ATOMIC_RELEASE);
   __atomic_store_n (&mmi_tracing, 1, __ATOMIC_RELEASE);
+  mmi_tc_disable_all ();	/* every operation must be seen */
   return 0;
 }

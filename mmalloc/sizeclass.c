@@ -99,3 +99,9 @@ const uint8_t mmi_small_class[MM_SMALL_MAX / 16 + 1] = {
   35, 35, 35, 35, 35, 35, 35, 35, 35, 35, 35, 35, 35, 35, 35, 35,
   35,
 };
+
+/* Blocks of each cached class (up to 2048 bytes) one thread may keep
+   per heap: 8 KiB worth, at least 8 and at most 64 blocks.  */
+const uint8_t mmi_tc_limit[MM_TC_CLASSES] = {
+  64, 64, 64, 64, 64, 64, 64, 64, 51, 42, 36, 32, 25, 21, 18, 16, 12, 10, 9, 8, 8, 8, 8, 8
+};

@@ -1,0 +1,355 @@
+/* tcache.c -- per-thread caches of small blocks, and fork safety.
+   Copyright (C) 2026 The mmalloc developers.
+
+   This file is part of mmalloc, distributed under the GNU Lesser General
+   Public License, version 2.1 or later; see COPYING.  */
+
+/* A warm allocate/free pair must take no lock.  Each thread keeps, for
+   up to MM_TC_HEAPS heaps, a stack of free blocks per small class: a
+   free pushes onto it, an allocation pops from it, and only an empty or
+   full stack goes to the heap, under its lock, for a batch at a time.
+   The inline halves of mmalloc and mfree (mmalloc.c, mfree.c) are the
+   fast paths; the functions here are everything else.
+
+   Cached blocks are allocated as far as the heap is concerned, so the
+   heap stays consistent for mmalloc_check; mmstats subtracts them, so
+   its counts are what the program holds.  Only process-private heaps
+   (anonymous and the default heap) are cached: blocks cached by a
+   process that dies would be lost to a shared heap file.  Checking and
+   tracing need to see every operation, so they turn the caches off.
+
+   A cache is registered with its heap; detaching the heap unbinds every
+   cache from it, and a thread's exit returns its blocks.  Caches live
+   in memory from mmap, one page per thread, never from malloc.  */
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "mmprivate.h"
+
+__thread struct mm_tcache *mmi_tc_current
+  __attribute__ ((tls_model ("initial-exec")));
+
+struct mm_tthread
+{
+  struct mm_tcache c[MM_TC_HEAPS];
+  unsigned long clock;
+};
+
+static __thread struct mm_tthread *tc_thread
+  __attribute__ ((tls_model ("initial-exec")));
+static pthread_key_t tc_key;
+static pthread_once_t tc_once = PTHREAD_ONCE_INIT;
+static int tc_key_ok;
+
+/* Blocks of class C one thread may keep; half of it moves at once.  */
+static inline unsigned int
+tc_limit (unsigned int c)
+{
+  return mmi_tc_limit[c];
+}
+
+/* Whether H may be cached now.  */
+static inline int
+tc_eligible (struct mm_heap *h)
+{
+  return h->backend != MM_B_FILE && !h->rdonly
+    && !(h->hdr->flags & MM_H_CHECKED)
+    && !__atomic_load_n (&mmi_tracing, __ATOMIC_RELAXED);
+}
+
+/* Return every block of cache C to its heap (locked by the caller).  */
+static void
+tc_drain (struct mm_tcache *c)
+{
+  unsigned int k;
+
+  for (k = 0; k < MM_TC_CLASSES; k++)
+    {
+      void *p = c->list[k];
+      while (p != NULL)
+	{
+	  void *next = *(void **) p;
+	  mmi_free (c->heap, p);
+	  p = next;
+	}
+      c->list[k] = NULL;
+      c->count[k] = 0;
+    }
+  c->cached = c->cached_bytes = 0;
+}
+
+/* Give cache C's blocks back and unbind it.  */
+static void
+tc_unbind (struct mm_tcache *c)
+{
+  struct mm_heap *h = c->heap;
+
+  if (h == NULL)
+    return;
+  pthread_mutex_lock (&h->tc_lock);
+  if (c->heap == h)		/* not unbound by a detach meanwhile */
+    {
+      if (mmi_lock (h) == 0)
+	{
+	  tc_drain (c);
+	  mmi_unlock (h);
+	}
+      *c->prevp = c->next;
+      if (c->next != NULL)
+	c->next->prevp = c->prevp;
+    }
+  __atomic_store_n (&c->md, MM_TC_NONE, __ATOMIC_RELAXED);
+  __atomic_store_n (&c->heap, NULL, __ATOMIC_RELEASE);
+  pthread_mutex_unlock (&h->tc_lock);
+  if (mmi_tc_current == c)
+    mmi_tc_current = NULL;
+}
+
+/* At thread exit: return the thread's blocks.  */
+static void
+tc_thread_exit (void *arg)
+{
+  struct mm_tthread *t = arg;
+  unsigned int i;
+
+  mmi_tc_current = NULL;
+  for (i = 0; i < MM_TC_HEAPS; i++)
+    tc_unbind (&t->c[i]);
+  if (tc_thread == t)
+    tc_thread = NULL;
+  munmap (t, sizeof *t);
+}
+
+static void
+tc_init_once (void)
+{
+  tc_key_ok = pthread_key_create (&tc_key, tc_thread_exit) == 0;
+  mmi_atfork_init ();
+}
+
+/* This thread's cache for heap H (descriptor MD), bound on demand; NULL
+   when none can be had.  */
+static struct mm_tcache *
+tc_get (struct mm_heap *h, void *md)
+{
+  struct mm_tthread *t = tc_thread;
+  struct mm_tcache *c, *victim = NULL;
+  unsigned int i;
+
+  if (t == NULL)
+    {
+      pthread_once (&tc_once, tc_init_once);
+      if (!tc_key_ok)
+	return NULL;
+      t = mmap (NULL, sizeof *t, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (t == MAP_FAILED)
+	return NULL;
+      for (i = 0; i < MM_TC_HEAPS; i++)
+	t->c[i].md = MM_TC_NONE;
+      if (pthread_setspecific (tc_key, t) != 0)
+	{
+	  munmap (t, sizeof *t);
+	  return NULL;
+	}
+      tc_thread = t;
+    }
+  t->clock++;
+  for (i = 0; i < MM_TC_HEAPS; i++)
+    {
+      c = &t->c[i];
+      if (__atomic_load_n (&c->heap, __ATOMIC_ACQUIRE) == h)
+	{
+	  if (__atomic_load_n (&c->md, __ATOMIC_RELAXED) == md)
+	    goto found;
+	  /* Disabled (checking or tracing began): give its blocks back.  */
+	  tc_unbind (c);
+	}
+    }
+  for (i = 0; i < MM_TC_HEAPS; i++)
+    {
+      c = &t->c[i];
+      if (__atomic_load_n (&c->heap, __ATOMIC_ACQUIRE) == NULL)
+	{
+	  victim = c;
+	  break;
+	}
+      if (victim == NULL || c->last_use < victim->last_use)
+	victim = c;
+    }
+  c = victim;
+  tc_unbind (c);
+  memset (c->count, 0, sizeof c->count);
+  memset (c->list, 0, sizeof c->list);
+  c->cached = c->cached_bytes = 0;
+  pthread_mutex_lock (&h->tc_lock);
+  c->next = h->tcaches;
+  c->prevp = &h->tcaches;
+  if (h->tcaches != NULL)
+    h->tcaches->prevp = &c->next;
+  h->tcaches = c;
+  __atomic_store_n (&c->md, md, __ATOMIC_RELAXED);
+  __atomic_store_n (&c->heap, h, __ATOMIC_RELEASE);
+  pthread_mutex_unlock (&h->tc_lock);
+ found:
+  c->last_use = t->clock;
+  mmi_tc_current = c;
+  return c;
+}
+
+/* Everything mmalloc's inline fast path did not do.  */
+void *
+mmi_malloc_slow (void *md, size_t size)
+{
+  struct mm_heap *h;
+  struct mm_tcache *c;
+  void *p;
+
+  if (size == 0)
+    return NULL;
+  h = mmi_heap_of (md);
+  if (mmi_unlikely (h == NULL) || !mmi_writable (h))
+    return NULL;
+  if (size <= mmi_class_size[MM_TC_CLASSES - 1] && tc_eligible (h)
+      && (c = tc_get (h, md)) != NULL)
+    {
+      unsigned int k = mmi_class_of (size), n = tc_limit (k) / 2, i;
+      if (c->list[k] != NULL)
+	{
+	  p = c->list[k];
+	  c->list[k] = *(void **) p;
+	  c->count[k]--;
+	  c->cached--;
+	  c->cached_bytes -= mmi_class_size[k];
+	  return p;
+	}
+      if (mmi_lock (h) != 0)
+	return NULL;
+      p = mmi_small_alloc (h, k, 0);
+      for (i = 1; p != NULL && i < n; i++)
+	{
+	  void *q = mmi_small_alloc (h, k, 0);
+	  if (q == NULL)
+	    break;
+	  *(void **) q = c->list[k];
+	  c->list[k] = q;
+	  c->count[k]++;
+	  c->cached++;
+	  c->cached_bytes += mmi_class_size[k];
+	}
+      MMI_DEBUG_CHECK (h);
+      mmi_unlock (h);
+      return p;
+    }
+  if (mmi_lock (h) != 0)
+    return NULL;
+  if (mmi_likely (!(h->hdr->flags & MM_H_CHECKED)))
+    p = mmi_malloc (h, size);
+  else
+    p = mmi_checked_alloc (h, size, 0);
+  MMI_DEBUG_CHECK (h);
+  mmi_unlock (h);
+  return p;
+}
+
+/* Everything mfree's inline fast path did not do.  */
+void
+mmi_free_slow (void *md, void *p)
+{
+  struct mm_heap *h;
+  struct mm_tcache *c;
+  struct mm_page *d;
+
+  h = mmi_heap_of (md);
+  if (mmi_unlikely (h == NULL) || !mmi_writable (h))
+    return;
+  if (tc_eligible (h) && (d = mmi_small_run_of (h, p)) != NULL
+      && d->cls < MM_TC_CLASSES && !(d->flags & MM_F_CHECKED)
+      && (c = tc_get (h, md)) != NULL)
+    {
+      unsigned int k = d->cls;
+      if (c->count[k] >= tc_limit (k))
+	{
+	  /* Full: half of it goes back to the heap.  */
+	  unsigned int n = tc_limit (k) / 2;
+	  if (mmi_lock (h) != 0)
+	    return;
+	  while (n-- > 0 && c->list[k] != NULL)
+	    {
+	      void *q = c->list[k];
+	      c->list[k] = *(void **) q;
+	      c->count[k]--;
+	      c->cached--;
+	      c->cached_bytes -= mmi_class_size[k];
+	      mmi_free (h, q);
+	    }
+	  MMI_DEBUG_CHECK (h);
+	  mmi_unlock (h);
+	}
+      *(void **) p = c->list[k];
+      c->list[k] = p;
+      c->count[k]++;
+      c->cached++;
+      c->cached_bytes += mmi_class_size[k];
+      return;
+    }
+  if (mmi_lock (h) != 0)
+    return;
+  if (mmi_likely (!(h->hdr->flags & MM_H_CHECKED)))
+    mmi_free (h, p);
+  else
+    mmi_checked_free (h, p);
+  MMI_DEBUG_CHECK (h);
+  mmi_unlock (h);
+}
+
+/* Heap H is being detached: no cache may use it again.  Their blocks
+   go with the heap.  */
+void
+mmi_tc_detach (struct mm_heap *h)
+{
+  struct mm_tcache *c;
+
+  pthread_mutex_lock (&h->tc_lock);
+  for (c = h->tcaches; c != NULL; c = c->next)
+    {
+      __atomic_store_n (&c->md, MM_TC_NONE, __ATOMIC_RELAXED);
+      __atomic_store_n (&c->heap, NULL, __ATOMIC_RELEASE);
+    }
+  h->tcaches = NULL;
+  pthread_mutex_unlock (&h->tc_lock);
+  if (mmi_tc_current != NULL && mmi_tc_current->heap == NULL)
+    mmi_tc_current = NULL;
+}
+
+/* Stop caching for H (checking turned on): every cache misses from now
+   on, and its owner returns its blocks at its next slow call.  */
+void
+mmi_tc_disable (struct mm_heap *h)
+{
+  struct mm_tcache *c;
+
+  pthread_mutex_lock (&h->tc_lock);
+  for (c = h->tcaches; c != NULL; c = c->next)
+    __atomic_store_n (&c->md, MM_TC_NONE, __ATOMIC_RELAXED);
+  pthread_mutex_unlock (&h->tc_lock);
+}
+
+/* Blocks and bytes H's caches hold.  */
+void
+mmi_tc_totals (struct mm_heap *h, uint64_t *blocks, uint64_t *bytes)
+{
+  struct mm_tcache *c;
+
+  *blocks = *bytes = 0;
+  pthread_mutex_lock (&h->tc_lock);
+  for (c = h->tcaches; c != NULL; c = c->next)
+    {
+      *blocks += __atomic_load_n (&c->cached, __ATOMIC_RELAXED);
+      *bytes += __atomic_load_n (&c->cached_bytes, __ATOMIC_RELAXED);
+    }
+  pthread_mutex_unlock (&h->tc_lock);
+}
