@@ -338,6 +338,9 @@ void mmi_unmap (struct mm_heap *h) MMI_HIDDEN;
 struct mm_heap *mmi_default_heap (void) MMI_HIDDEN;
 extern struct mm_heap *mmi_default MMI_HIDDEN;
 int mmi_sbrk_extend (struct mm_heap *h, size_t need) MMI_HIDDEN;
+int mmi_is_foreign (struct mm_heap *h, const void *p) MMI_HIDDEN;
+int mmi_libc_free (void *p) MMI_HIDDEN;
+void *mmi_libc_realloc (struct mm_heap *h, void *p, size_t size) MMI_HIDDEN;
 
 /* attach.c */
 void mmi_format (struct mm_heap *h, unsigned int flags, size_t capacity,

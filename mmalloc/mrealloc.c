@@ -77,7 +77,11 @@ mrealloc (void *md, void *ptr, size_t size)
       return NULL;
     }
   h = mmi_heap_of (md);
-  if (mmi_unlikely (h == NULL) || !mmi_writable (h) || mmi_lock (h) != 0)
+  if (mmi_unlikely (h == NULL) || !mmi_writable (h))
+    return NULL;
+  if (mmi_unlikely (h == mmi_default) && mmi_is_foreign (h, ptr))
+    return mmi_libc_realloc (h, ptr, size);
+  if (mmi_lock (h) != 0)
     return NULL;
   if (mmi_unlikely (h->hdr->flags & MM_H_CHECKED))
     q = mmi_checked_realloc (h, ptr, size);

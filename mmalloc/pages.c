@@ -582,8 +582,10 @@ mmi_pages_skip (struct mm_heap *h, size_t to)
       d->kind = MM_K_FOREIGN;
       d->npages = stop - t;
       d->flags = 0;
+      /* Every page points to the head, so that any pointer into the
+	 stretch is known to be somebody else's.  */
       if (stop - t > 1)
-	mmi_set_tails (h, t, stop - t, 0);
+	mmi_set_tails (h, t, stop - t, 1);
       if (upto <= end)
 	{
 	  hdr->top = (uint64_t) upto << MM_PAGE_SHIFT;

@@ -12,7 +12,13 @@
    marks it foreign and carves on above it.  When sbrk fails (a mapping
    right above the break, RLIMIT_DATA), the heap goes on in anonymous
    mappings placed above its end, with the same foreign-gap treatment for
-   whatever lies between.  */
+   whatever lies between.
+
+   Programs that only use the NULL-descriptor defines keep the C
+   library's allocator for what the library allocates itself (strdup,
+   getline, asprintf); such a block reaching mfree (NULL, ...) or
+   mrealloc (NULL, ...) lies outside the heap or in a foreign stretch,
+   and is handed back to the C library instead of corrupting the heap.  */
 
 #include "config.h"
 
@@ -177,4 +183,90 @@ mmi_default_heap (void)
  out:
   pthread_mutex_unlock (&default_init_lock);
   return h;
+}
+
+/* Whether P, given to the default heap H, belongs to somebody else:
+   outside the heap, in a segment we skipped, or in a foreign stretch.  */
+int
+mmi_is_foreign (struct mm_heap *h, const void *p)
+{
+  size_t off = (size_t) ((const char *) p - h->base);
+  uint32_t page;
+  struct mm_page *d;
+
+  if (h->backend != MM_B_SBRK)
+    return 0;
+  if ((const char *) p < h->base || off >= h->hdr->top)
+    return 1;
+  page = (uint32_t) (off >> MM_PAGE_SHIFT);
+  if (!mmi_seg_owned (h, page / MM_SEG_PAGES))
+    return 1;
+  if ((page & (MM_SEG_PAGES - 1)) < MM_META_PAGES)
+    return 0;
+  d = mmi_desc (h, page);
+  if (d->kind == MM_K_TAIL && mmi_page_ok (h, d->head) && d->head < page)
+    d = mmi_desc (h, d->head);
+  return d->kind == MM_K_FOREIGN;
+}
+
+#if defined MMALLOC_SANITIZERS && MMALLOC_SANITIZERS
+/* Under a sanitizer the C library's blocks are the sanitizer's, and our
+   replacement cannot be in use: the process's free and realloc are the
+   ones that own them.  */
+# include <stdlib.h>
+# define LIBC_FREE(p) free (p)
+# define LIBC_REALLOC(p, n) realloc (p, n)
+#elif defined __GLIBC__
+/* glibc's own allocator, whatever malloc is bound to in this process
+   (our replacement, when it is preloaded).  */
+extern void __libc_free (void *);
+extern void *__libc_realloc (void *, size_t);
+# define LIBC_FREE(p) __libc_free (p)
+# define LIBC_REALLOC(p, n) __libc_realloc (p, n)
+#endif
+
+/* Hand P back to the C library.  0, or -1 (errno EINVAL) where the C
+   library's allocator cannot be named.  */
+int
+mmi_libc_free (void *p)
+{
+#ifdef LIBC_FREE
+  LIBC_FREE (p);
+  return 0;
+#else
+  (void) p;
+  errno = EINVAL;
+  return -1;
+#endif
+}
+
+/* Resize the C library's block P into a block of SIZE bytes of the
+   default heap H (unlocked): the C library resizes it first, so that
+   SIZE bytes can be copied whatever its old size, and then lets it go.
+   NULL (P intact) on failure.  */
+void *
+mmi_libc_realloc (struct mm_heap *h, void *p, size_t size)
+{
+#ifdef LIBC_REALLOC
+  void *q, *r;
+
+  (void) h;
+  q = LIBC_REALLOC (p, size);
+  if (q == NULL)
+    return NULL;
+  r = mmalloc (NULL, size);
+  if (r == NULL)
+    {
+      /* P is gone, Q holds its contents: give the caller Q's bytes back
+	 in the only block there is.  */
+      return q;
+    }
+  memcpy (r, q, size);
+  LIBC_FREE (q);
+  return r;
+#else
+  (void) h, (void) p, (void) size;
+  errno = EINVAL;
+  return NULL;
+#endif
 }

@@ -266,6 +266,11 @@ mmi_free_slow (void *md, void *p)
   h = mmi_heap_of (md);
   if (mmi_unlikely (h == NULL) || !mmi_writable (h))
     return;
+  if (mmi_unlikely (h == mmi_default) && mmi_is_foreign (h, p))
+    {
+      mmi_libc_free (p);
+      return;
+    }
   if (tc_eligible (h) && (d = mmi_small_run_of (h, p)) != NULL
       && d->cls < MM_TC_CLASSES && !(d->flags & MM_F_CHECKED)
       && (c = tc_get (h, md)) != NULL)
