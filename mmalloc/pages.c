@@ -300,10 +300,8 @@ carve (struct mm_heap *h, uint32_t n, int *zero)
 	/* The top goes to the next segment boundary: the rest of the
 	   last segment has no descriptors of its own.  */
 	hdr->top = (uint64_t) (last + 1) * SPP << MM_PAGE_SHIFT;
-	if (end << MM_PAGE_SHIFT > hdr->hwm)
-	  hdr->hwm = end << MM_PAGE_SHIFT;
-	if (hdr->hwm > hdr->mapped)
-	  hdr->hwm = hdr->mapped;
+	if (hdr->top > hdr->hwm)
+	  hdr->hwm = hdr->top;
 	return t;
       }
     }
