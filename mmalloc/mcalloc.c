@@ -41,8 +41,12 @@ mcalloc (void *md, size_t nmemb, size_t size)
     p = mmi_large_alloc (h, n, 0, &zero);
   MMI_DEBUG_CHECK (h);
   mmi_unlock (h);
-  if (p != NULL && !zero)
-    memset (p, 0, n);
+  if (p != NULL)
+    {
+      MMI_VG_ALLOC (p, n, 1);
+      if (!zero)
+	memset (p, 0, n);
+    }
   if (mmi_unlikely (mmi_tracing))
     mmi_trace (h, '+', __builtin_return_address (0), p, NULL, n);
   return p;

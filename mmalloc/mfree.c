@@ -176,6 +176,7 @@ mfree (void *md, void *ptr)
 		      && c->count[d->cls] < mmi_tc_limit[d->cls]))
 	{
 	  unsigned int k = d->cls;
+	  MMI_VG_RELEASE (ptr);
 	  *(void **) ptr = c->list[k];
 	  c->list[k] = ptr;
 	  c->count[k]++;

@@ -236,10 +236,13 @@ mmalloc (void *md, size_t size)
 	  c->count[k]--;
 	  c->cached--;
 	  c->cached_bytes -= mmi_class_size[k];
+	  MMI_VG_ALLOC (p, size, 0);
 	  return p;
 	}
     }
   p = mmi_malloc_slow (md, size);
+  if (p != NULL)
+    MMI_VG_ALLOC (p, size, 0);
   if (mmi_unlikely (mmi_tracing))
     mmi_trace (mmi_heap_of (md), '+', __builtin_return_address (0), p,
 	       NULL, size);

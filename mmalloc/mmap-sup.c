@@ -111,9 +111,15 @@ mmi_reserve (void *want, size_t min, size_t *got)
     pref = round_up (*got, ps);	/* the heap's capacity */
   if (pref < min)
     pref = min;
-  p = reserve_exact (want, pref);
-  if (p == NULL && pref > min)
-    p = reserve_exact (want, pref = min);
+  /* Smaller and smaller headroom when the address space is short
+     (32-bit hosts, RLIMIT_AS, valgrind).  */
+  for (;;)
+    {
+      p = reserve_exact (want, pref);
+      if (p != NULL || pref == min)
+	break;
+      pref = pref / 8 > min ? round_up (pref / 8, ps) : min;
+    }
   if (p != NULL)
     *got = pref;
   return p;
@@ -123,18 +129,23 @@ mmi_reserve (void *want, size_t min, size_t *got)
 static int
 reserve_more (struct mm_heap *h, size_t need)
 {
-  size_t more = round_up (need - h->reserved, mmi_sys_pagesize ());
+  size_t ps = mmi_sys_pagesize ();
+  size_t more = round_up (need - h->reserved, ps);
   size_t pref = more > MM_RESERVE_DEFAULT ? more : MM_RESERVE_DEFAULT;
 
-  if (reserve_exact (h->base + h->reserved, pref) != NULL)
-    more = pref;
-  else if (pref == more || reserve_exact (h->base + h->reserved, more) == NULL)
+  for (;;)
     {
-      h->saved_errno = errno;
-      errno = ENOMEM;
-      return -1;
+      if (reserve_exact (h->base + h->reserved, pref) != NULL)
+	break;
+      if (pref == more)
+	{
+	  h->saved_errno = errno;
+	  errno = ENOMEM;
+	  return -1;
+	}
+      pref = pref / 8 > more ? round_up (pref / 8, ps) : more;
     }
-  h->reserved += more;
+  h->reserved += pref;
   return 0;
 }
 

@@ -95,6 +95,8 @@ mmi_checked_alloc (struct mm_heap *h, size_t size, size_t align)
     }
   if (start == NULL)
     return NULL;
+  /* The head and guard may land in memory memcheck saw freed.  */
+  MMI_VG_UNDEFINED (start, HEAD_SIZE + size + 1);
   head = (struct mm_check_head *) start;
   head->size = size;
   head->magic = MM_MAGIC_LIVE;
@@ -215,7 +217,11 @@ mmi_checked_realloc (struct mm_heap *h, void *p, size_t size)
   q = mmi_checked_alloc (h, size, 0);
   if (q == NULL)
     return NULL;
+  MMI_VG_ALLOC (q, size, 0);
+  MMI_VG_QUIET_BEGIN ();
   memcpy (q, p, old < size ? old : size);
+  MMI_VG_QUIET_END ();
+  MMI_VG_RELEASE (p);
   mmi_checked_free (h, p);
   return q;
 }

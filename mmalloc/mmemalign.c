@@ -59,6 +59,8 @@ mmemalign (void *md, size_t alignment, size_t size)
     p = mmi_aligned_alloc (h, alignment, size);
   MMI_DEBUG_CHECK (h);
   mmi_unlock (h);
+  if (p != NULL)
+    MMI_VG_ALLOC (p, size, 0);
   if (mmi_unlikely (mmi_tracing))
     mmi_trace (h, '+', __builtin_return_address (0), p, NULL, size);
   return p;

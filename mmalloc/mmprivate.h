@@ -53,6 +53,34 @@
 # define mmi_unlikely(x) (x)
 #endif
 
+/* Valgrind's memcheck is told about blocks (--with-valgrind): a block
+   is a "malloc-like" block from the moment a public call returns it to
+   the moment it is freed, so memcheck reports leaks, use after free and
+   overruns into freed memory.  The engine's own writes into a freed
+   block (its free-list link) first make that word accessible again.  */
+#ifdef HAVE_VALGRIND
+# include <valgrind/memcheck.h>
+# define MMI_VG_ALLOC(p, n, zeroed) \
+  VALGRIND_MALLOCLIKE_BLOCK ((p), (n), 0, (zeroed))
+# define MMI_VG_FREE(p) VALGRIND_FREELIKE_BLOCK ((p), 0)
+# define MMI_VG_UNDEFINED(p, n) VALGRIND_MAKE_MEM_UNDEFINED ((p), (n))
+# define MMI_VG_DEFINED(p, n) VALGRIND_MAKE_MEM_DEFINED ((p), (n))
+/* Copying a whole block also reads its slack past what was asked for,
+   which memcheck may hold freed.  */
+# define MMI_VG_QUIET_BEGIN() VALGRIND_DISABLE_ERROR_REPORTING
+# define MMI_VG_QUIET_END() VALGRIND_ENABLE_ERROR_REPORTING
+#else
+# define MMI_VG_QUIET_BEGIN() ((void) 0)
+# define MMI_VG_QUIET_END() ((void) 0)
+# define MMI_VG_ALLOC(p, n, zeroed) ((void) 0)
+# define MMI_VG_FREE(p) ((void) 0)
+# define MMI_VG_UNDEFINED(p, n) ((void) 0)
+# define MMI_VG_DEFINED(p, n) ((void) 0)
+#endif
+/* Freeing P for the engine's own use of its first word.  */
+#define MMI_VG_RELEASE(p) \
+  do { MMI_VG_FREE (p); MMI_VG_UNDEFINED ((p), sizeof (void *)); } while (0)
+
 /* Geometry.  */
 #define MM_PAGE_SHIFT	12
 #define MM_PAGE		((size_t) 1 << MM_PAGE_SHIFT)

@@ -16,6 +16,18 @@
 #include <string.h>
 #include "mmprivate.h"
 
+/* P keeps its place with SIZE bytes (it had OLD usable ones): for
+   memcheck, a new block whose first bytes keep their contents.  */
+static void *
+in_place (void *p, size_t old, size_t size)
+{
+  MMI_VG_FREE (p);
+  MMI_VG_ALLOC (p, size, 0);
+  MMI_VG_DEFINED (p, old < size ? old : size);
+  (void) old, (void) size;
+  return p;
+}
+
 /* Resize P (the block whose run descriptor is D, at page HEAD) of
    locked heap H to SIZE > 0 bytes.  */
 static void *
@@ -28,7 +40,7 @@ resize (struct mm_heap *h, void *p, struct mm_page *d, uint32_t head,
   if (d->kind == MM_K_SMALL)
     {
       if (size <= MM_SMALL_MAX && mmi_class_of (size) == d->cls)
-	return p;
+	return in_place (p, old, size);
     }
   else if (size > MM_SMALL_MAX && size <= MM_MAX_REGION)
     {
@@ -37,26 +49,30 @@ resize (struct mm_heap *h, void *p, struct mm_page *d, uint32_t head,
 	>> MM_PAGE_SHIFT;
 
       if (want == npages)
-	return p;
+	return in_place (p, old, size);
       if (want < npages && npages <= MM_SEG_DATA_PAGES)
 	{
 	  mmi_pages_shrink (h, head, (uint32_t) want);
 	  h->hdr->large_bytes -= (uint64_t) (npages - d->npages)
 	    << MM_PAGE_SHIFT;
-	  return p;
+	  return in_place (p, old, size);
 	}
       if (want > npages && want <= MM_SEG_DATA_PAGES
 	  && mmi_pages_grow_inplace (h, head, (uint32_t) want) == 0)
 	{
 	  h->hdr->large_bytes += (uint64_t) (d->npages - npages)
 	    << MM_PAGE_SHIFT;
-	  return p;
+	  return in_place (p, old, size);
 	}
     }
   q = mmi_malloc (h, size);
   if (q == NULL)
     return NULL;
+  MMI_VG_ALLOC (q, size, 0);
+  MMI_VG_QUIET_BEGIN ();
   memcpy (q, p, old < size ? old : size);
+  MMI_VG_QUIET_END ();
+  MMI_VG_RELEASE (p);
   mmi_free (h, p);
   return q;
 }

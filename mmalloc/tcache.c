@@ -234,6 +234,7 @@ mmi_malloc_slow (void *md, size_t size)
 	  void *q = mmi_small_alloc (h, k, 0);
 	  if (q == NULL)
 	    break;
+	  MMI_VG_UNDEFINED (q, sizeof (void *));
 	  *(void **) q = c->list[k];
 	  c->list[k] = q;
 	  c->count[k]++;
@@ -271,6 +272,7 @@ mmi_free_slow (void *md, void *p)
       mmi_libc_free (p);
       return;
     }
+  MMI_VG_RELEASE (p);
   if (tc_eligible (h) && (d = mmi_small_run_of (h, p)) != NULL
       && d->cls < MM_TC_CLASSES && !(d->flags & MM_F_CHECKED)
       && (c = tc_get (h, md)) != NULL)
