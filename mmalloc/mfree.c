@@ -19,8 +19,8 @@
 /* The descriptor of the run holding P, with *HEADP its first page, when
    P lies in an owned segment's data below the top; else NULL.  Every
    index read from the region is checked before use.  */
-static struct mm_page *
-run_of (struct mm_heap *h, const void *p, uint32_t *headp)
+struct mm_page *
+mmi_run_of (struct mm_heap *h, const void *p, uint32_t *headp)
 {
   uint32_t page, head, off;
   struct mm_page *d;
@@ -57,7 +57,7 @@ run_of (struct mm_heap *h, const void *p, uint32_t *headp)
 struct mm_page *
 mmi_block_of (struct mm_heap *h, const void *p, uint32_t *headp)
 {
-  struct mm_page *d = run_of (h, p, headp);
+  struct mm_page *d = mmi_run_of (h, p, headp);
   size_t off;
 
   if (d == NULL)
@@ -138,7 +138,7 @@ int
 mmi_free (struct mm_heap *h, void *p)
 {
   uint32_t head;
-  struct mm_page *d = run_of (h, p, &head);
+  struct mm_page *d = mmi_run_of (h, p, &head);
 
   if (mmi_likely (d != NULL && d->kind == MM_K_SMALL
 		  && d->cls < MM_NCLASSES

@@ -29,14 +29,16 @@
 
 #define MM_MAGIC_LIVE	0xfedabeebu
 #define MM_MAGIC_FREE	0xdeadbeefu
+#define MM_MAGIC_FENCE	0x5ca1ab1eu
 #define MM_GUARD	0xd7
 
-/* The head of a checked block.  16 bytes, keeping 16-byte alignment.  */
+/* The head of a checked block.  16 bytes, keeping 16-byte alignment;
+   its last word, just below the block, catches underruns.  */
 struct mm_check_head
 {
   uint64_t size;		/* bytes the program asked for */
   uint32_t magic;		/* MM_MAGIC_LIVE or MM_MAGIC_FREE */
-  uint32_t spare;
+  uint32_t fence;		/* MM_MAGIC_FENCE */
 };
 
 #define HEAD_SIZE sizeof (struct mm_check_head)
@@ -100,14 +102,15 @@ mmi_checked_alloc (struct mm_heap *h, size_t size, size_t align)
   head = (struct mm_check_head *) start;
   head->size = size;
   head->magic = MM_MAGIC_LIVE;
-  head->spare = 0;
+  head->fence = MM_MAGIC_FENCE;
   p = start + HEAD_SIZE;
   p[size] = (char) MM_GUARD;
   return p;
 }
 
 /* What P is in checked heap H: 1 a checked block (*HEADP its head),
-   0 a block from before checking began, -1 not a block.  */
+   2 a freed checked large block, 0 a block from before checking began,
+   -1 not a block.  */
 static int
 classify (struct mm_heap *h, void *p, struct mm_check_head **headp)
 {
@@ -127,6 +130,16 @@ classify (struct mm_heap *h, void *p, struct mm_check_head **headp)
     }
   if (d != NULL && !(d->flags & MM_F_CHECKED))
     return 0;
+  /* A checked large block, freed: its pages make a free run now, and
+     its head (unless the pages went back to the system) says so.  */
+  hd = mmi_run_of (h, (char *) p - HEAD_SIZE, &hpage);
+  if (hd != NULL && hd->kind == MM_K_FREE
+      && ((struct mm_check_head *) ((char *) p - HEAD_SIZE))->magic
+      == MM_MAGIC_FREE)
+    {
+      *headp = (struct mm_check_head *) ((char *) p - HEAD_SIZE);
+      return 2;
+    }
   return -1;
 }
 
@@ -140,11 +153,20 @@ probe_head (struct mm_heap *h, struct mm_check_head *head)
 
   if (head->magic == MM_MAGIC_FREE)
     return MMPROBE_FREE;
-  if (head->magic != MM_MAGIC_LIVE || head->size >= room)
+  if (head->magic != MM_MAGIC_LIVE || head->fence != MM_MAGIC_FENCE
+      || head->size >= room)
     return MMPROBE_HEAD;
   if ((unsigned char) ((char *) (head + 1))[head->size] != MM_GUARD)
     return MMPROBE_TAIL;
   return MMPROBE_OK;
+}
+
+/* Free the checked block whose head is HEAD, already verified.  */
+static void
+release (struct mm_heap *h, struct mm_check_head *head)
+{
+  head->magic = MM_MAGIC_FREE;
+  mmi_free (h, head);
 }
 
 /* Free P in checked heap H.  0, or -1 after calling the abort function
@@ -173,9 +195,10 @@ mmi_checked_free (struct mm_heap *h, void *p)
 	  errno = EINVAL;
 	  return -1;
 	}
-      head->magic = MM_MAGIC_FREE;
-      return mmi_free (h, head);
+      release (h, head);
+      return 0;
     default:
+      /* Not a block, or a large block freed already.  */
       botch (h);
       errno = EINVAL;
       return -1;
@@ -187,7 +210,7 @@ mmi_checked_free (struct mm_heap *h, void *p)
 void *
 mmi_checked_realloc (struct mm_heap *h, void *p, size_t size)
 {
-  struct mm_check_head *head;
+  struct mm_check_head *head = NULL;
   size_t old;
   uint32_t page;
   void *q;
@@ -208,6 +231,7 @@ mmi_checked_realloc (struct mm_heap *h, void *p, size_t size)
       break;
     case 0:
       old = mmi_block_size (h, mmi_block_of (h, p, &page));
+      head = NULL;
       break;
     default:
       botch (h);
@@ -222,7 +246,12 @@ mmi_checked_realloc (struct mm_heap *h, void *p, size_t size)
   memcpy (q, p, old < size ? old : size);
   MMI_VG_QUIET_END ();
   MMI_VG_RELEASE (p);
-  mmi_checked_free (h, p);
+  /* Verified above (and reported once): free it without a second
+     check.  */
+  if (head != NULL)
+    release (h, head);
+  else
+    mmi_free (h, p);
   return q;
 }
 
@@ -289,6 +318,9 @@ mmprobe (void *md, void *ptr)
     {
     case 1:
       st = probe_head (h, head);
+      break;
+    case 2:
+      st = MMPROBE_FREE;
       break;
     case 0:
       st = MMPROBE_OK;

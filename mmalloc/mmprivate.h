@@ -403,6 +403,8 @@ void *mmi_aligned_alloc (struct mm_heap *h, size_t align, size_t size)
 int mmi_writable (struct mm_heap *h) MMI_HIDDEN;
 
 /* mfree.c */
+struct mm_page *mmi_run_of (struct mm_heap *h, const void *p,
+			    uint32_t *headp) MMI_HIDDEN;
 struct mm_page *mmi_block_of (struct mm_heap *h, const void *p,
 			      uint32_t *headp) MMI_HIDDEN;
 int mmi_free (struct mm_heap *h, void *p) MMI_HIDDEN;
