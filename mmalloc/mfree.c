@@ -51,6 +51,21 @@ mmi_run_of (struct mm_heap *h, const void *p, uint32_t *headp)
   return d;
 }
 
+/* Whether the large block whose run starts at HEAD (descriptor D) has
+   a sound length: inside its segment, or, huge, from its segment's
+   first data page; and below the top.  */
+static inline int
+large_ok (struct mm_heap *h, uint32_t head, const struct mm_page *d)
+{
+  uint64_t end = (uint64_t) head + d->npages;
+
+  if (d->npages == 0 || end > mmi_top_page (h) || d->nused >= MM_PAGE)
+    return 0;
+  if (d->npages <= MM_SEG_DATA_PAGES)
+    return (head & (MM_SEG_PAGES - 1)) + d->npages <= MM_SEG_PAGES;
+  return (head & (MM_SEG_PAGES - 1)) == MM_META_PAGES;
+}
+
 /* The descriptor of the block that P is the start of (a live block, or
    a free slot of a small run), with *HEADP its run's first page; NULL
    when P names no block of H.  */
@@ -71,7 +86,7 @@ mmi_block_of (struct mm_heap *h, const void *p, uint32_t *headp)
 	return d;
       return NULL;
     case MM_K_LARGE:
-      return off == d->nused ? d : NULL;
+      return off == d->nused && large_ok (h, *headp, d) ? d : NULL;
     default:
       return NULL;
     }
@@ -149,7 +164,8 @@ mmi_free (struct mm_heap *h, void *p)
       return 0;
     }
   if (d != NULL && d->kind == MM_K_LARGE
-      && (char *) p == mmi_page_addr (h, head) + d->nused)
+      && (char *) p == mmi_page_addr (h, head) + d->nused
+      && large_ok (h, head, d))
     {
       h->hdr->large_used--;
       h->hdr->large_bytes -= (uint64_t) d->npages << MM_PAGE_SHIFT;

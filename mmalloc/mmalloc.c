@@ -35,10 +35,21 @@ mmi_writable (struct mm_heap *h)
   return 1;
 }
 
-/* Whether PAGE is a sound small run of class C.  Page indexes in lists
-   come from the region: check them before computing any address.  */
+/* Whether LINK (1 + an object's offset, or 0) names an object of a run
+   of class C.  */
+static inline int
+link_ok (uint32_t link, unsigned int c)
+{
+  return link == 0 || (link - 1 <= mmi_run_capacity (c) - mmi_class_size[c]
+		       && (link - 1) % mmi_class_size[c] == 0);
+}
+
+/* Whether PAGE is a sound small run of class C with flags RUNFLAGS.
+   Page indexes in the header and in lists come from the region: check
+   them before computing any address.  */
 static int
-small_run_ok (struct mm_heap *h, uint32_t page, unsigned int c)
+small_run_ok (struct mm_heap *h, uint32_t page, unsigned int c,
+	      unsigned int runflags)
 {
   uint32_t off = page & (MM_SEG_PAGES - 1);
   struct mm_page *d;
@@ -49,9 +60,9 @@ small_run_ok (struct mm_heap *h, uint32_t page, unsigned int c)
     return 0;
   d = mmi_desc (h, page);
   return d->kind == MM_K_SMALL && d->cls == c
-    && d->npages == mmi_class_pages[c]
-    && d->free <= mmi_run_capacity (c) - mmi_class_size[c] + 1
-    && d->bump <= mmi_run_capacity (c);
+    && (d->flags & MM_F_CHECKED) == (runflags & MM_F_CHECKED)
+    && d->npages == mmi_class_pages[c] && link_ok (d->free, c)
+    && d->bump <= mmi_run_capacity (c) && d->bump % mmi_class_size[c] == 0;
 }
 
 /* Make a new current run for class C: the first sound run of the
@@ -66,19 +77,20 @@ refill (struct mm_heap *h, unsigned int c, unsigned int runflags)
 
   if (st->current != 0)
     {
-      mmi_desc (h, st->current)->flags &= (uint8_t) ~MM_F_CURRENT;
+      if (small_run_ok (h, st->current, c, runflags))
+	mmi_desc (h, st->current)->flags &= (uint8_t) ~MM_F_CURRENT;
       st->current = 0;
     }
   page = st->partial;
   if (page != 0)
     {
-      if (!small_run_ok (h, page, c))
+      if (!small_run_ok (h, page, c, runflags))
 	st->partial = 0;	/* damaged: drop the list, never follow it */
       else
 	{
 	  d = mmi_desc (h, page);
 	  st->partial = d->next;
-	  if (d->next != 0 && small_run_ok (h, d->next, c))
+	  if (d->next != 0 && small_run_ok (h, d->next, c, runflags))
 	    mmi_desc (h, d->next)->prev = 0;
 	  else
 	    st->partial = 0;
@@ -112,6 +124,10 @@ mmi_small_alloc (struct mm_heap *h, unsigned int c, unsigned int runflags)
   struct mm_page *d;
   char *obj;
 
+  /* Validation: the current run is read from the region.  Runs this
+     process makes current are sound; this catches a damaged file.  */
+  if (mmi_unlikely (page != 0 && !small_run_ok (h, page, c, runflags)))
+    page = st->current = 0;
   for (;;)
     {
       if (mmi_likely (page != 0))
@@ -122,9 +138,9 @@ mmi_small_alloc (struct mm_heap *h, unsigned int c, unsigned int runflags)
 	      uint32_t next;
 	      obj = mmi_page_addr (h, page) + d->free - 1;
 	      next = *(uint32_t *) obj;
-	      /* Validation: a link from the region stays in the run.  */
-	      d->free = mmi_likely (next <= mmi_run_capacity (c) - size + 1)
-		? next : 0;
+	      /* Validation: a link from the region names an object of
+		 the run; a bad one ends the list (its objects leak).  */
+	      d->free = mmi_likely (link_ok (next, c)) ? next : 0;
 	      break;
 	    }
 	  if (d->bump + size <= mmi_run_capacity (c))
