@@ -158,11 +158,12 @@ create_heap (struct mm_heap *h, void *baseaddr,
   return 0;
 }
 
-/* Attach the existing heap file of H (its fd set) of FILE_SIZE bytes.  */
+/* Attach the existing heap file of H (its fd set).  */
 static int
-reuse_heap (struct mm_heap *h, size_t file_size)
+reuse_heap (struct mm_heap *h)
 {
   struct mm_header hdr;
+  struct stat st;
   ssize_t got;
   char *base;
 
@@ -173,7 +174,15 @@ reuse_heap (struct mm_heap *h, size_t file_size)
       h->saved_errno = errno;
       return -1;
     }
-  if (validate_header (&hdr, (size_t) got, file_size) != 0)
+  /* The file's size is read after the header: a process growing the
+     heap extends the file before it records the new size, so the size
+     recorded in what we read is never more than the file holds.  */
+  if (fstat (h->fd, &st) != 0)
+    {
+      h->saved_errno = errno;
+      return -1;
+    }
+  if (validate_header (&hdr, (size_t) got, (size_t) st.st_size) != 0)
     return -1;
 
   /* The recorded base, whatever the caller asked for.  */
@@ -190,11 +199,15 @@ reuse_heap (struct mm_heap *h, size_t file_size)
       return -1;
     }
   h->mapped = (size_t) hdr.mapped;
-  /* The file may have changed since we read it; believe the mapping
-     only if it still says what we validated.  */
-  if (memcmp (h->hdr, &hdr, offsetof (struct mm_header, keys)) != 0
-      && validate_header (h->hdr, sizeof hdr, file_size) != 0)
-    return -1;
+  /* The file may have changed since we read it.  Other processes may
+     have grown the heap meanwhile (the lock catches this process up);
+     anything else changed means another file: refuse it.  */
+  if (memcmp (h->hdr, &hdr, offsetof (struct mm_header, mapped)) != 0
+      || h->hdr->capacity != hdr.capacity)
+    {
+      errno = EUCLEAN;
+      return -1;
+    }
   if (!mmi_seg_owned (h, 0))
     {
       errno = EUCLEAN;
@@ -296,7 +309,7 @@ mmalloc_attach_opts (int fd, void *baseaddr,
 	  errno = EEXIST;
 	  goto fail;
 	}
-      else if (reuse_heap (h, (size_t) st.st_size) != 0)
+      else if (reuse_heap (h) != 0)
 	goto fail;
       if (locked)
 	flock (fd, LOCK_UN);

@@ -170,6 +170,8 @@ check_segment (struct mm_heap *h, uint32_t seg, struct counts *c,
 	  if (page != seg * SPP + MM_META_PAGES || stop > top)
 	    return fail (h, "page %u: huge block of %u pages misplaced",
 			 page, n);
+	  if ((uint64_t) d->nused >= (uint64_t) n << MM_PAGE_SHIFT)
+	    return fail (h, "page %u: huge block starts past its end", page);
 	  for (s = seg + 1; s <= (stop - 1) / SPP; s++)
 	    if (mmi_seg_owned (h, (uint32_t) s))
 	      return fail (h, "segment %llu: owned, but inside the huge "

@@ -16,6 +16,30 @@
 #include <errno.h>
 #include "mmprivate.h"
 
+/* The huge block covering PAGE, in a segment with no descriptors of
+   its own (a huge block aligned beyond a page may start there), with
+   *HEADP its first page; or NULL.  The nearest owned segment below
+   must start with that block.  */
+static struct mm_page *
+huge_cover (struct mm_heap *h, uint32_t page, uint32_t *headp)
+{
+  uint32_t seg = page / MM_SEG_PAGES, head;
+  struct mm_page *d;
+
+  while (seg-- > 0)
+    if (mmi_seg_owned (h, seg))
+      {
+	head = seg * MM_SEG_PAGES + MM_META_PAGES;
+	d = mmi_desc (h, head);
+	if (d->kind != MM_K_LARGE || d->npages <= MM_SEG_DATA_PAGES
+	    || (uint64_t) head + d->npages <= page)
+	  return NULL;
+	*headp = head;
+	return d;
+      }
+  return NULL;
+}
+
 /* The descriptor of the run holding P, with *HEADP its first page, when
    P lies in an owned segment's data below the top; else NULL.  Every
    index read from the region is checked before use.  */
@@ -30,8 +54,9 @@ mmi_run_of (struct mm_heap *h, const void *p, uint32_t *headp)
     return NULL;
   page = mmi_page_of (h, p);
   off = page & (MM_SEG_PAGES - 1);
-  if (mmi_unlikely (off < MM_META_PAGES
-		    || !mmi_seg_owned (h, page / MM_SEG_PAGES)))
+  if (mmi_unlikely (!mmi_seg_owned (h, page / MM_SEG_PAGES)))
+    return huge_cover (h, page, headp);
+  if (mmi_unlikely (off < MM_META_PAGES))
     return NULL;
   d = mmi_desc (h, page);
   head = page;
@@ -43,8 +68,11 @@ mmi_run_of (struct mm_heap *h, const void *p, uint32_t *headp)
 	  || (head & ~(MM_SEG_PAGES - 1)) != (page & ~(MM_SEG_PAGES - 1)))
 	return NULL;
       d = mmi_desc (h, head);
-      if (d->kind != MM_K_SMALL || d->cls >= MM_NCLASSES
-	  || page - head >= mmi_class_pages[d->cls])
+      if (d->kind == MM_K_LARGE && d->npages > MM_SEG_DATA_PAGES
+	  && (uint64_t) head + d->npages > page)
+	;			/* inside a huge block aligned past a page */
+      else if (d->kind != MM_K_SMALL || d->cls >= MM_NCLASSES
+	       || page - head >= mmi_class_pages[d->cls])
 	return NULL;
     }
   *headp = head;
@@ -59,11 +87,14 @@ large_ok (struct mm_heap *h, uint32_t head, const struct mm_page *d)
 {
   uint64_t end = (uint64_t) head + d->npages;
 
-  if (d->npages == 0 || end > mmi_top_page (h) || d->nused >= MM_PAGE)
+  if (d->npages == 0 || end > mmi_top_page (h))
     return 0;
   if (d->npages <= MM_SEG_DATA_PAGES)
-    return (head & (MM_SEG_PAGES - 1)) + d->npages <= MM_SEG_PAGES;
-  return (head & (MM_SEG_PAGES - 1)) == MM_META_PAGES;
+    return d->nused < MM_PAGE
+      && (head & (MM_SEG_PAGES - 1)) + d->npages <= MM_SEG_PAGES;
+  /* A huge block may start anywhere in its run (alignment).  */
+  return (head & (MM_SEG_PAGES - 1)) == MM_META_PAGES
+    && (uint64_t) d->nused < (uint64_t) d->npages << MM_PAGE_SHIFT;
 }
 
 /* The descriptor of the block that P is the start of (a live block, or

@@ -193,21 +193,37 @@ mmi_large_alloc (struct mm_heap *h, size_t size, size_t align, int *zero)
       if (mis != 0)
 	p = start + (align - mis);
       lead = (uint32_t) ((size_t) (p - start) >> MM_PAGE_SHIFT);
-      if (lead != 0)
+      if (n > MM_SEG_DATA_PAGES)
 	{
-	  if (n > MM_SEG_DATA_PAGES)
+	  /* Huge runs cannot be cut: the block starts inside the run,
+	     its offset recorded, and mfree finds the run from any
+	     segment it covers.  */
+	  uint32_t at = mmi_page_of (h, p);
+	  if ((size_t) (p - start) > UINT32_MAX)
 	    {
-	      /* Huge runs cannot be cut; a huge block needing more than
-		 page alignment is refused.  */
 	      mmi_pages_free (h, page);
 	      goto nomem;
 	    }
-	  page = mmi_pages_drop_front (h, page, lead);
-	  start = mmi_page_addr (h, page);
+	  /* In the run's own segment, the block's page points back to the
+	     run; in a covered segment, mfree looks for the run below.  */
+	  if (at != page && at / MM_SEG_PAGES == page / MM_SEG_PAGES)
+	    {
+	      struct mm_page *t = mmi_desc (h, at);
+	      t->kind = MM_K_TAIL;
+	      t->head = page;
+	    }
 	}
-      lead_bytes = (size_t) (p - start);
-      n = (uint32_t) ((lead_bytes + size + MM_PAGE - 1) >> MM_PAGE_SHIFT);
-      mmi_pages_shrink (h, page, n);
+      else
+	{
+	  if (lead != 0)
+	    {
+	      page = mmi_pages_drop_front (h, page, lead);
+	      start = mmi_page_addr (h, page);
+	    }
+	  lead_bytes = (size_t) (p - start);
+	  n = (uint32_t) ((lead_bytes + size + MM_PAGE - 1) >> MM_PAGE_SHIFT);
+	  mmi_pages_shrink (h, page, n);
+	}
     }
   d = mmi_desc (h, page);
   d->nused = (uint32_t) (p - start);

@@ -191,7 +191,7 @@ int
 mmi_is_foreign (struct mm_heap *h, const void *p)
 {
   size_t off = (size_t) ((const char *) p - h->base);
-  uint32_t page;
+  uint32_t page, head;
   struct mm_page *d;
 
   if (h->backend != MM_B_SBRK)
@@ -200,7 +200,7 @@ mmi_is_foreign (struct mm_heap *h, const void *p)
     return 1;
   page = (uint32_t) (off >> MM_PAGE_SHIFT);
   if (!mmi_seg_owned (h, page / MM_SEG_PAGES))
-    return 1;
+    return mmi_run_of (h, p, &head) == NULL;	/* not in a huge block */
   if ((page & (MM_SEG_PAGES - 1)) < MM_META_PAGES)
     return 0;
   d = mmi_desc (h, page);

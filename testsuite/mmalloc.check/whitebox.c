@@ -1,0 +1,216 @@
+/* whitebox.c -- mmalloc_check against corruptions made by hand (links
+   the engine's convenience library and reads mmprivate.h).  A sound
+   heap gives 0 and an empty message; each of these gives -1, errno
+   EUCLEAN and a one-line message, and 0 again once it is undone:
+   a small run's free list that loops, that leaves the run or is
+   misaligned; a descriptor of an unknown kind, a foreign run in a heap
+   file, a run tail that points elsewhere; a free-run bin whose link
+   leaves the heap, whose back link is wrong, or that the bitmap
+   disagrees with; statistics counters off by one.
+   A file heap is used: it has no thread caches, so freed blocks go
+   straight back to their runs.
+   Copyright (C) 2026 The mmalloc developers.
+   This file is part of mmalloc; LGPL-2.1-or-later, see COPYING.  */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mmprivate.h"
+#include "mmtest.h"
+
+static void *md;
+
+static void
+expect_sound (const char *what)
+{
+  int rc;
+
+  errno = 0;
+  rc = mmalloc_check (md);
+  CHECK (rc == 0 && errno == 0 && strcmp (mmalloc_check_message (md), "")
+	 == 0, "%s: mmalloc_check == 0 with an empty message (rc %d, "
+	 "\"%s\")", what, rc, mmalloc_check_message (md));
+}
+
+static void
+expect_corrupt (const char *what)
+{
+  int rc, e;
+  const char *msg;
+
+  errno = 0;
+  rc = mmalloc_check (md);
+  e = errno;
+  msg = mmalloc_check_message (md);
+  CHECK (rc == -1 && e == EUCLEAN, "%s: mmalloc_check == -1 with EUCLEAN "
+	 "(rc %d, errno %d)", what, rc, e);
+  CHECK (msg != NULL && msg[0] != '\0' && strchr (msg, '\n') == NULL,
+	 "%s: a one-line message: \"%s\"", what, msg ? msg : "(null)");
+}
+
+int
+main (void)
+{
+  char name[64];
+  struct mm_heap *h;
+  struct mm_header *hdr;
+  char *a[10], *l1, *l2, *l3;
+  uint32_t head, save, page2;
+  struct mm_page *d;
+  int fd, i;
+
+  snprintf (name, sizeof name, "check-whitebox-%ld.heap", (long) getpid ());
+  unlink (name);
+  fd = open (name, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0)
+    mmt_fatal ("open %s: %s", name, strerror (errno));
+  md = mmalloc_attach (fd, NULL);
+  if (md == NULL)
+    mmt_fatal ("mmalloc_attach: %s", strerror (errno));
+  h = mmi_heap_of (md);
+  if (h == NULL || h->hdr != md)
+    mmt_fatal ("mmi_heap_of does not find the heap");
+  hdr = h->hdr;
+  expect_sound ("a fresh heap");
+
+  errno = 0;
+  CHECK (mmalloc_check ((char *) md + 4096) == -1 && errno == EINVAL,
+	 "mmalloc_check of an address that is no heap: -1, EINVAL (%d)",
+	 errno);
+
+  /* A small run with two free objects: a[5] -> a[2] -> end.  */
+  for (i = 0; i < 10; i++)
+    if ((a[i] = mmalloc (md, 16)) == NULL)
+      mmt_fatal ("mmalloc (md, 16) failed");
+  mfree (md, a[2]);
+  mfree (md, a[5]);
+  d = mmi_block_of (h, a[0], &head);
+  if (d == NULL || d->kind != MM_K_SMALL || mmi_class_size[d->cls] != 16
+      || d->free != (uint32_t) (a[5] - mmi_page_addr (h, head)) + 1
+      || *(uint32_t *) a[5] != (uint32_t) (a[2] - mmi_page_addr (h, head)) + 1)
+    mmt_fatal ("the small run does not look as expected");
+  expect_sound ("a small run with two free objects");
+
+  save = *(uint32_t *) a[2];
+  *(uint32_t *) a[2] = d->free;	/* a[2] -> a[5]: a loop */
+  expect_corrupt ("a small run's free list loops");
+  *(uint32_t *) a[2] = save;
+  expect_sound ("the loop undone");
+  *(uint32_t *) a[2] = mmi_run_capacity (d->cls) + 17;
+  expect_corrupt ("a small run's free list leaves the run");
+  *(uint32_t *) a[2] = save;
+  *(uint32_t *) a[2] = (uint32_t) (a[8] - mmi_page_addr (h, head)) + 1 + 4;
+  expect_corrupt ("a small run's free list names a misaligned offset");
+  *(uint32_t *) a[2] = save;
+  expect_sound ("the free list repaired");
+  save = d->nused;
+  d->nused++;
+  expect_corrupt ("a small run's live count is off by one");
+  d->nused = save;
+
+  /* Descriptors of large blocks and their tails.  */
+  l1 = mmalloc (md, 5 * 4096);
+  l2 = mmalloc (md, 5 * 4096);
+  l3 = mmalloc (md, 5 * 4096);
+  if (l1 == NULL || l2 == NULL || l3 == NULL)
+    mmt_fatal ("mmalloc (md, 20 KiB) failed");
+  d = mmi_block_of (h, l1, &head);
+  if (d == NULL || d->kind != MM_K_LARGE || d->npages < 5)
+    mmt_fatal ("the large block does not look as expected");
+  expect_sound ("three large blocks");
+  d->kind = 42;
+  expect_corrupt ("a descriptor of unknown kind 42");
+  d->kind = MM_K_FOREIGN;
+  expect_corrupt ("a foreign run in a heap file");
+  d->kind = MM_K_LARGE;
+  expect_sound ("the kind restored");
+  {
+    struct mm_page *t = mmi_desc (h, head + d->npages - 1);
+    save = t->head;
+    t->head = head + 1;
+    expect_corrupt ("a run's last page points to another head");
+    t->head = save;
+  }
+  expect_sound ("the tail restored");
+
+  /* A free run in its bin: l2 freed between l1 and l3.  */
+  mfree (md, l2);
+  page2 = mmi_page_of (h, l2);
+  d = mmi_desc (h, page2);
+  if (d->kind != MM_K_FREE)
+    mmt_fatal ("the freed run is not a free run (kind %u)", d->kind);
+  expect_sound ("a free run between two blocks");
+  save = d->next;
+  d->next = 7;			/* a page of the descriptors */
+  expect_corrupt ("a bin link to a page that holds no run");
+  d->next = page2;		/* to itself */
+  expect_corrupt ("a bin link that loops");
+  d->next = save;
+  save = d->prev;
+  d->prev = page2 + 3;
+  expect_corrupt ("a bin's back link is wrong");
+  d->prev = save;
+  {
+    unsigned int b = mmi_bin_of (d->npages);
+    uint64_t word = hdr->binmap[b / 64];
+    hdr->binmap[b / 64] &= ~((uint64_t) 1 << (b % 64));
+    expect_corrupt ("the bin bitmap says a full bin is empty");
+    hdr->binmap[b / 64] = word;
+    save = hdr->bins[b];
+    hdr->bins[b] = 0;
+    expect_corrupt ("a free run is missing from its bin");
+    hdr->bins[b] = save;
+  }
+  expect_sound ("the bins restored");
+
+  /* Statistics.  */
+  hdr->small_used++;
+  expect_corrupt ("small_used off by one");
+  hdr->small_used--;
+  hdr->small_used_bytes += 16;
+  expect_corrupt ("small_used_bytes off by 16");
+  hdr->small_used_bytes -= 16;
+  hdr->large_used--;
+  expect_corrupt ("large_used off by one");
+  hdr->large_used++;
+  hdr->large_bytes += 4096;
+  expect_corrupt ("large_bytes off by a page");
+  hdr->large_bytes -= 4096;
+  hdr->free_runs++;
+  expect_corrupt ("free_runs off by one");
+  hdr->free_runs--;
+  hdr->free_pages--;
+  expect_corrupt ("free_pages off by one");
+  hdr->free_pages++;
+  hdr->small_slots++;
+  expect_corrupt ("small_slots off by one");
+  hdr->small_slots--;
+  expect_sound ("every counter restored");
+
+  /* The header.  */
+  {
+    uint64_t top = hdr->top;
+    hdr->top = top + 1;
+    expect_corrupt ("a top that is not page-aligned");
+    hdr->top = top;
+  }
+  expect_sound ("the header restored");
+
+  /* And the heap still works.  */
+  mfree (md, l1);
+  mfree (md, l3);
+  for (i = 0; i < 10; i++)
+    if (i != 2 && i != 5)
+      mfree (md, a[i]);
+  expect_sound ("everything freed");
+  CHECK (mmalloc_detach (md) == NULL, "detach");
+  close (fd);
+  unlink (name);
+  mmt_exit ();
+}
