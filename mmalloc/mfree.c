@@ -222,13 +222,8 @@ mfree (void *md, void *ptr)
       if (mmi_likely (d != NULL && d->cls < MM_TC_CLASSES
 		      && c->count[d->cls] < mmi_tc_limit[d->cls]))
 	{
-	  unsigned int k = d->cls;
 	  MMI_VG_RELEASE (ptr);
-	  *(void **) ptr = c->list[k];
-	  c->list[k] = ptr;
-	  c->count[k]++;
-	  c->cached++;
-	  c->cached_bytes += mmi_class_size[k];
+	  mmi_tc_push (c, d->cls, ptr, mmi_class_size[d->cls]);
 	  return;
 	}
     }

@@ -261,13 +261,9 @@ mmalloc (void *md, size_t size)
 		  && size - 1 < mmi_class_size[MM_TC_CLASSES - 1]))
     {
       unsigned int k = mmi_class_of (size);
-      p = c->list[k];
-      if (mmi_likely (p != NULL))
+      if (mmi_likely (c->list[k] != NULL))
 	{
-	  c->list[k] = *(void **) p;
-	  c->count[k]--;
-	  c->cached--;
-	  c->cached_bytes -= mmi_class_size[k];
+	  p = mmi_tc_pop (c, k, mmi_class_size[k]);
 	  MMI_VG_ALLOC (p, size, 0);
 	  return p;
 	}

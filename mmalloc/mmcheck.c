@@ -241,11 +241,7 @@ mmi_checked_realloc (struct mm_heap *h, void *p, size_t size)
   q = mmi_checked_alloc (h, size, 0);
   if (q == NULL)
     return NULL;
-  MMI_VG_ALLOC (q, size, 0);
-  MMI_VG_QUIET_BEGIN ();
-  memcpy (q, p, old < size ? old : size);
-  MMI_VG_QUIET_END ();
-  MMI_VG_RELEASE (p);
+  mmi_move_block (q, p, old < size ? old : size, size);
   /* Verified above (and reported once): free it without a second
      check.  */
   if (head != NULL)

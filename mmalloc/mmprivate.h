@@ -38,6 +38,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <pthread.h>
 #include "mmalloc.h"
 
@@ -266,6 +267,45 @@ struct mm_tcache
 };
 
 #define MM_TC_NONE ((void *) (uintptr_t) 1)
+
+/* Push P (of class K) onto cache C, or pop its class K's top block
+   (the list is not empty).  */
+static inline void
+mmi_tc_push (struct mm_tcache *c, unsigned int k, void *p,
+	     uint32_t size)
+{
+  *(void **) p = c->list[k];
+  c->list[k] = p;
+  c->count[k]++;
+  c->cached++;
+  c->cached_bytes += size;
+}
+
+static inline void *
+mmi_tc_pop (struct mm_tcache *c, unsigned int k, uint32_t size)
+{
+  void *p = c->list[k];
+
+  c->list[k] = *(void **) p;
+  c->count[k]--;
+  c->cached--;
+  c->cached_bytes -= size;
+  return p;
+}
+
+/* Move the first N bytes of block P into the new block Q of SIZE bytes
+   and release P for the engine's use (memcheck's view included; see
+   the MMI_VG macros).  */
+static inline void
+mmi_move_block (void *q, void *p, size_t n, size_t size)
+{
+  MMI_VG_ALLOC (q, size, 0);
+  MMI_VG_QUIET_BEGIN ();
+  memcpy (q, p, n);
+  MMI_VG_QUIET_END ();
+  MMI_VG_RELEASE (p);
+  (void) size;
+}
 
 extern __thread struct mm_tcache *mmi_tc_current
   __attribute__ ((tls_model ("initial-exec"))) MMI_HIDDEN;

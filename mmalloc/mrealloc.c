@@ -68,11 +68,7 @@ resize (struct mm_heap *h, void *p, struct mm_page *d, uint32_t head,
   q = mmi_malloc (h, size);
   if (q == NULL)
     return NULL;
-  MMI_VG_ALLOC (q, size, 0);
-  MMI_VG_QUIET_BEGIN ();
-  memcpy (q, p, old < size ? old : size);
-  MMI_VG_QUIET_END ();
-  MMI_VG_RELEASE (p);
+  mmi_move_block (q, p, old < size ? old : size, size);
   mmi_free (h, p);
   return q;
 }

@@ -218,14 +218,7 @@ mmi_malloc_slow (void *md, size_t size)
     {
       unsigned int k = mmi_class_of (size), n = tc_limit (k) / 2, i;
       if (c->list[k] != NULL)
-	{
-	  p = c->list[k];
-	  c->list[k] = *(void **) p;
-	  c->count[k]--;
-	  c->cached--;
-	  c->cached_bytes -= mmi_class_size[k];
-	  return p;
-	}
+	return mmi_tc_pop (c, k, mmi_class_size[k]);
       if (mmi_lock (h) != 0)
 	return NULL;
       p = mmi_small_alloc (h, k, 0);
@@ -235,11 +228,7 @@ mmi_malloc_slow (void *md, size_t size)
 	  if (q == NULL)
 	    break;
 	  MMI_VG_UNDEFINED (q, sizeof (void *));
-	  *(void **) q = c->list[k];
-	  c->list[k] = q;
-	  c->count[k]++;
-	  c->cached++;
-	  c->cached_bytes += mmi_class_size[k];
+	  mmi_tc_push (c, k, q, mmi_class_size[k]);
 	}
       MMI_DEBUG_CHECK (h);
       mmi_unlock (h);
@@ -285,22 +274,11 @@ mmi_free_slow (void *md, void *p)
 	  if (mmi_lock (h) != 0)
 	    return;
 	  while (n-- > 0 && c->list[k] != NULL)
-	    {
-	      void *q = c->list[k];
-	      c->list[k] = *(void **) q;
-	      c->count[k]--;
-	      c->cached--;
-	      c->cached_bytes -= mmi_class_size[k];
-	      mmi_free (h, q);
-	    }
+	    mmi_free (h, mmi_tc_pop (c, k, mmi_class_size[k]));
 	  MMI_DEBUG_CHECK (h);
 	  mmi_unlock (h);
 	}
-      *(void **) p = c->list[k];
-      c->list[k] = p;
-      c->count[k]++;
-      c->cached++;
-      c->cached_bytes += mmi_class_size[k];
+      mmi_tc_push (c, k, p, mmi_class_size[k]);
       return;
     }
   if (mmi_lock (h) != 0)
