@@ -23,6 +23,17 @@
 /* Heaps attached at once in one process.  */
 #define MM_MAX_HEAPS 4096
 
+#ifdef HAVE_VALGRIND
+int mmi_valgrind;
+
+/* Before main, and before any allocation of ours.  */
+static void __attribute__ ((constructor))
+detect_valgrind (void)
+{
+  mmi_valgrind = RUNNING_ON_VALGRIND != 0;
+}
+#endif
+
 static struct mm_heap *heap_slots;	/* MM_MAX_HEAPS slots, or NULL */
 static unsigned int heap_count;		/* slots ever used */
 static pthread_mutex_t heap_table_lock = PTHREAD_MUTEX_INITIALIZER;

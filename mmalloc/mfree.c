@@ -223,12 +223,9 @@ mfree (void *md, void *ptr)
 		      && c->count[d->cls] < mmi_tc_limit[d->cls]))
 	{
 	  MMI_VG_RELEASE (ptr);
-	  mmi_tc_push (c, d->cls, ptr, mmi_class_size[d->cls]);
+	  mmi_tc_push (c, d->cls, ptr);
 	  return;
 	}
     }
-  mmi_free_slow (md, ptr);
-  if (mmi_unlikely (mmi_tracing))
-    mmi_trace (mmi_heap_of (md), '-', __builtin_return_address (0), ptr,
-	       NULL, 0);
+  mmi_free_tail (md, ptr, __builtin_return_address (0));
 }

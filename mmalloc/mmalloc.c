@@ -263,16 +263,10 @@ mmalloc (void *md, size_t size)
       unsigned int k = mmi_class_of (size);
       if (mmi_likely (c->list[k] != NULL))
 	{
-	  p = mmi_tc_pop (c, k, mmi_class_size[k]);
+	  p = mmi_tc_pop (c, k);
 	  MMI_VG_ALLOC (p, size, 0);
 	  return p;
 	}
     }
-  p = mmi_malloc_slow (md, size);
-  if (p != NULL)
-    MMI_VG_ALLOC (p, size, 0);
-  if (mmi_unlikely (mmi_tracing))
-    mmi_trace (mmi_heap_of (md), '+', __builtin_return_address (0), p,
-	       NULL, size);
-  return p;
+  return mmi_malloc_tail (md, size, __builtin_return_address (0));
 }

@@ -61,15 +61,21 @@
    block (its free-list link) first make that word accessible again.  */
 #ifdef HAVE_VALGRIND
 # include <valgrind/memcheck.h>
+/* Set when the process runs under valgrind (heaps.c): a client request
+   costs a few nanoseconds even natively, too much for the fast paths.  */
+extern int mmi_valgrind __attribute__ ((visibility ("hidden")));
+# define MMI_VG(request) \
+  do { if (__builtin_expect (mmi_valgrind, 0)) request; } while (0)
 # define MMI_VG_ALLOC(p, n, zeroed) \
-  VALGRIND_MALLOCLIKE_BLOCK ((p), (n), 0, (zeroed))
-# define MMI_VG_FREE(p) VALGRIND_FREELIKE_BLOCK ((p), 0)
-# define MMI_VG_UNDEFINED(p, n) VALGRIND_MAKE_MEM_UNDEFINED ((p), (n))
-# define MMI_VG_DEFINED(p, n) VALGRIND_MAKE_MEM_DEFINED ((p), (n))
+  MMI_VG (VALGRIND_MALLOCLIKE_BLOCK ((p), (n), 0, (zeroed)))
+# define MMI_VG_FREE(p) MMI_VG (VALGRIND_FREELIKE_BLOCK ((p), 0))
+# define MMI_VG_UNDEFINED(p, n) \
+  MMI_VG (VALGRIND_MAKE_MEM_UNDEFINED ((p), (n)))
+# define MMI_VG_DEFINED(p, n) MMI_VG (VALGRIND_MAKE_MEM_DEFINED ((p), (n)))
 /* Copying a whole block also reads its slack past what was asked for,
    which memcheck may hold freed.  */
-# define MMI_VG_QUIET_BEGIN() VALGRIND_DISABLE_ERROR_REPORTING
-# define MMI_VG_QUIET_END() VALGRIND_ENABLE_ERROR_REPORTING
+# define MMI_VG_QUIET_BEGIN() MMI_VG (VALGRIND_DISABLE_ERROR_REPORTING)
+# define MMI_VG_QUIET_END() MMI_VG (VALGRIND_ENABLE_ERROR_REPORTING)
 #else
 # define MMI_VG_QUIET_BEGIN() ((void) 0)
 # define MMI_VG_QUIET_END() ((void) 0)
@@ -259,8 +265,6 @@ struct mm_tcache
   struct mm_heap *heap;		/* bound heap, NULL when unbound */
   struct mm_tcache *next;	/* in the heap's list */
   struct mm_tcache **prevp;
-  uint64_t cached;		/* blocks held */
-  uint64_t cached_bytes;
   unsigned long last_use;
   uint16_t count[MM_TC_CLASSES];
   void *list[MM_TC_CLASSES];	/* linked through each block's first word */
@@ -269,27 +273,23 @@ struct mm_tcache
 #define MM_TC_NONE ((void *) (uintptr_t) 1)
 
 /* Push P (of class K) onto cache C, or pop its class K's top block
-   (the list is not empty).  */
+   (the list is not empty).  Only the counts are kept: mmstats derives
+   the bytes from them.  */
 static inline void
-mmi_tc_push (struct mm_tcache *c, unsigned int k, void *p,
-	     uint32_t size)
+mmi_tc_push (struct mm_tcache *c, unsigned int k, void *p)
 {
   *(void **) p = c->list[k];
   c->list[k] = p;
   c->count[k]++;
-  c->cached++;
-  c->cached_bytes += size;
 }
 
 static inline void *
-mmi_tc_pop (struct mm_tcache *c, unsigned int k, uint32_t size)
+mmi_tc_pop (struct mm_tcache *c, unsigned int k)
 {
   void *p = c->list[k];
 
   c->list[k] = *(void **) p;
   c->count[k]--;
-  c->cached--;
-  c->cached_bytes -= size;
   return p;
 }
 
@@ -465,6 +465,8 @@ void mmi_trace (struct mm_heap *h, int op, void *caller, void *p,
 
 /* tcache.c */
 void *mmi_malloc_slow (void *md, size_t size) MMI_HIDDEN;
+void *mmi_malloc_tail (void *md, size_t size, void *caller) MMI_HIDDEN;
+void mmi_free_tail (void *md, void *p, void *caller) MMI_HIDDEN;
 void mmi_free_slow (void *md, void *p) MMI_HIDDEN;
 void mmi_tc_detach (struct mm_heap *h) MMI_HIDDEN;
 void mmi_tc_disable (struct mm_heap *h) MMI_HIDDEN;

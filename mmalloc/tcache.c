@@ -78,7 +78,6 @@ tc_drain (struct mm_tcache *c)
       c->list[k] = NULL;
       c->count[k] = 0;
     }
-  c->cached = c->cached_bytes = 0;
 }
 
 /* Give cache C's blocks back and unbind it.  */
@@ -184,7 +183,6 @@ tc_get (struct mm_heap *h, void *md)
   tc_unbind (c);
   memset (c->count, 0, sizeof c->count);
   memset (c->list, 0, sizeof c->list);
-  c->cached = c->cached_bytes = 0;
   pthread_mutex_lock (&h->tc_lock);
   c->next = h->tcaches;
   c->prevp = &h->tcaches;
@@ -218,7 +216,7 @@ mmi_malloc_slow (void *md, size_t size)
     {
       unsigned int k = mmi_class_of (size), n = tc_limit (k) / 2, i;
       if (c->list[k] != NULL)
-	return mmi_tc_pop (c, k, mmi_class_size[k]);
+	return mmi_tc_pop (c, k);
       if (mmi_lock (h) != 0)
 	return NULL;
       p = mmi_small_alloc (h, k, 0);
@@ -228,7 +226,7 @@ mmi_malloc_slow (void *md, size_t size)
 	  if (q == NULL)
 	    break;
 	  MMI_VG_UNDEFINED (q, sizeof (void *));
-	  mmi_tc_push (c, k, q, mmi_class_size[k]);
+	  mmi_tc_push (c, k, q);
 	}
       MMI_DEBUG_CHECK (h);
       mmi_unlock (h);
@@ -274,11 +272,11 @@ mmi_free_slow (void *md, void *p)
 	  if (mmi_lock (h) != 0)
 	    return;
 	  while (n-- > 0 && c->list[k] != NULL)
-	    mmi_free (h, mmi_tc_pop (c, k, mmi_class_size[k]));
+	    mmi_free (h, mmi_tc_pop (c, k));
 	  MMI_DEBUG_CHECK (h);
 	  mmi_unlock (h);
 	}
-      mmi_tc_push (c, k, p, mmi_class_size[k]);
+      mmi_tc_push (c, k, p);
       return;
     }
   if (mmi_lock (h) != 0)
@@ -333,8 +331,36 @@ mmi_tc_totals (struct mm_heap *h, uint64_t *blocks, uint64_t *bytes)
   pthread_mutex_lock (&h->tc_lock);
   for (c = h->tcaches; c != NULL; c = c->next)
     {
-      *blocks += __atomic_load_n (&c->cached, __ATOMIC_RELAXED);
-      *bytes += __atomic_load_n (&c->cached_bytes, __ATOMIC_RELAXED);
+      unsigned int k;
+      for (k = 0; k < MM_TC_CLASSES; k++)
+	{
+	  uint64_t n = __atomic_load_n (&c->count[k], __ATOMIC_RELAXED);
+	  *blocks += n;
+	  *bytes += n * mmi_class_size[k];
+	}
     }
   pthread_mutex_unlock (&h->tc_lock);
+}
+
+/* The rest of mmalloc after its fast path missed, out of line so that
+   the fast path needs no stack frame.  */
+void *
+mmi_malloc_tail (void *md, size_t size, void *caller)
+{
+  void *p = mmi_malloc_slow (md, size);
+
+  if (p != NULL)
+    MMI_VG_ALLOC (p, size, 0);
+  if (mmi_unlikely (mmi_tracing))
+    mmi_trace (mmi_heap_of (md), '+', caller, p, NULL, size);
+  return p;
+}
+
+/* The rest of mfree after its fast path missed.  */
+void
+mmi_free_tail (void *md, void *p, void *caller)
+{
+  mmi_free_slow (md, p);
+  if (mmi_unlikely (mmi_tracing))
+    mmi_trace (mmi_heap_of (md), '-', caller, p, NULL, 0);
 }
