@@ -1,0 +1,179 @@
+/* valgrind.c -- heaps describe their blocks to valgrind's memcheck
+   (--with-valgrind): a leak, a read after free and a double free inside
+   an anonymous heap and inside a file heap are reported by memcheck,
+   and a clean program reports nothing.  The program runs itself under
+   valgrind with a mode argument; without valgrind, or without the
+   client requests built in, or under the sanitizers, it is UNSUPPORTED.
+   Copyright (C) 2026 The mmalloc developers.
+   This file is part of mmalloc; LGPL-2.1-or-later, see COPYING.  */
+
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mmalloc.h>
+#include "mmtest.h"
+
+/* The heap a child mode works on: anonymous, or a fresh file.  */
+static void *
+child_heap (const char *kind, const char *file)
+{
+  int fd = -1;
+
+  if (strcmp (kind, "file") == 0)
+    {
+      unlink (file);
+      fd = open (file, O_RDWR | O_CREAT | O_TRUNC, 0600);
+      if (fd < 0)
+	exit (2);
+    }
+  return mmalloc_attach (fd, NULL);
+}
+
+/* The modes run under valgrind.  Their exit status does not matter:
+   memcheck's report is what the parent reads.  */
+static int
+child (const char *mode, const char *kind, const char *file)
+{
+  void *md = child_heap (kind, file);
+  char *volatile p;
+  volatile char c;
+
+  if (md == NULL)
+    return 2;
+  if (strcmp (mode, "leak") == 0)
+    {
+      p = mmalloc (md, 100);	/* lost when P is overwritten */
+      memset (p, 1, 100);
+      p = mmalloc (md, 64);
+      mfree (md, p);
+      p = NULL;
+    }
+  else if (strcmp (mode, "uaf") == 0)
+    {
+      p = mmalloc (md, 64);
+      memset (p, 2, 64);
+      mfree (md, p);
+      c = p[8];			/* read after free */
+      (void) c;
+    }
+  else if (strcmp (mode, "double") == 0)
+    {
+      p = mmalloc (md, 100000);
+      mfree (md, p);
+      mfree (md, p);		/* double free */
+    }
+  else
+    {
+      int i;
+      for (i = 0; i < 1000; i++)
+	{
+	  p = mmalloc (md, (size_t) (i % 300) + 1);
+	  memset (p, 3, (size_t) (i % 300) + 1);
+	  p = mrealloc (md, p, (size_t) (i % 5000) + 1);
+	  mfree (md, p);
+	}
+    }
+  /* The file heap is left attached on purpose: detaching unmaps the
+     region, and memcheck reports leaks at exit.  */
+  return 0;
+}
+
+/* Run MODE on KIND under valgrind; the report goes to REPORT.  Returns
+   memcheck's report, malloc'd, or NULL.  */
+static char *
+run (const char *self, const char *mode, const char *kind, const char *file,
+     const char *report)
+{
+  char cmd[4096];
+  FILE *f;
+  char *buf;
+  long n;
+
+  snprintf (cmd, sizeof cmd,
+	    "valgrind -q --leak-check=full --log-file=%s %s %s %s %s "
+	    ">/dev/null 2>&1", report, self, mode, kind, file);
+  if (system (cmd) == -1)
+    return NULL;
+  f = fopen (report, "r");
+  if (f == NULL)
+    return NULL;
+  fseek (f, 0, SEEK_END);
+  n = ftell (f);
+  fseek (f, 0, SEEK_SET);
+  buf = malloc ((size_t) n + 1);
+  if (buf != NULL)
+    buf[fread (buf, 1, (size_t) n, f)] = '\0';
+  fclose (f);
+  unlink (report);
+  return buf;
+}
+
+int
+main (int argc, char **argv)
+{
+  static const char *const kinds[] = { "anon", "file" };
+  char self[4096], file[256], report[256];
+  ssize_t len;
+  unsigned int k;
+
+  if (argc == 4)
+    return child (argv[1], argv[2], argv[3]);
+
+#if !defined HAVE_VALGRIND || (defined MMALLOC_SANITIZERS && MMALLOC_SANITIZERS)
+  mmt_unsupported ("memcheck reports (built without valgrind client "
+		   "requests, or with sanitizers)");
+  mmt_exit ();
+#endif
+  if (system ("valgrind --version >/dev/null 2>&1") != 0)
+    {
+      mmt_unsupported ("memcheck reports (valgrind is not installed)");
+      mmt_exit ();
+    }
+  len = readlink ("/proc/self/exe", self, sizeof self - 1);
+  if (len <= 0)
+    mmt_fatal ("cannot find this program's path");
+  self[len] = '\0';
+  snprintf (file, sizeof file, "check-valgrind-%ld.heap", (long) getpid ());
+  snprintf (report, sizeof report, "check-valgrind-%ld.tmp",
+	    (long) getpid ());
+
+  for (k = 0; k < 2; k++)
+    {
+      const char *kind = kinds[k];
+      char *r;
+
+      r = run (self, "leak", kind, file, report);
+      CHECK (r != NULL && strstr (r, "100 bytes in 1 blocks are definitely "
+				  "lost") != NULL,
+	     "%s heap: memcheck reports the leaked 100-byte block", kind);
+      CHECK (r != NULL && strstr (r, "64 bytes in 1 blocks") == NULL,
+	     "%s heap: the freed 64-byte block is not reported", kind);
+      free (r);
+
+      r = run (self, "uaf", kind, file, report);
+      CHECK (r != NULL && strstr (r, "Invalid read of size 1") != NULL
+	     && strstr (r, "8 bytes inside a block of size 64 free'd")
+	     != NULL,
+	     "%s heap: memcheck reports the read after free", kind);
+      free (r);
+
+      r = run (self, "double", kind, file, report);
+      CHECK (r != NULL && strstr (r, "Invalid free") != NULL,
+	     "%s heap: memcheck reports the double free", kind);
+      free (r);
+
+      r = run (self, "clean", kind, file, report);
+      CHECK (r != NULL && r[0] == '\0',
+	     "%s heap: a clean program gets an empty report", kind);
+      if (r != NULL && r[0] != '\0')
+	mmt_note ("report: %.300s", r);
+      free (r);
+    }
+  unlink (file);
+  mmt_exit ();
+}
