@@ -70,21 +70,6 @@ mmi_heap_of (void *md)
   return mmi_heap_lookup_slow (md);
 }
 
-/* The attached heap whose region holds P, or NULL.  */
-struct mm_heap *
-mmi_heap_containing (const void *p)
-{
-  unsigned int i, n = __atomic_load_n (&heap_count, __ATOMIC_ACQUIRE);
-  struct mm_heap *slots = __atomic_load_n (&heap_slots, __ATOMIC_ACQUIRE);
-
-  for (i = 0; i < n; i++)
-    if (__atomic_load_n (&slots[i].live, __ATOMIC_ACQUIRE)
-	&& (const char *) p >= slots[i].base
-	&& (const char *) p < slots[i].base + slots[i].reserved)
-      return &slots[i];
-  return NULL;
-}
-
 /* A fresh, not yet live slot, or NULL (errno ENOMEM).  */
 struct mm_heap *
 mmi_heap_new (void)

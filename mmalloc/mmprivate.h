@@ -385,7 +385,6 @@ struct mm_heap *mmi_heap_of (void *md) MMI_HIDDEN;
 struct mm_heap *mmi_heap_lookup_slow (void *md) MMI_HIDDEN;
 struct mm_heap *mmi_heap_new (void) MMI_HIDDEN;
 void mmi_heap_release (struct mm_heap *h) MMI_HIDDEN;
-struct mm_heap *mmi_heap_containing (const void *p) MMI_HIDDEN;
 
 /* lock.c */
 int mmi_lock_init (struct mm_heap *h, int shared) MMI_HIDDEN;
@@ -408,7 +407,7 @@ extern struct mm_heap *mmi_default MMI_HIDDEN;
 int mmi_sbrk_extend (struct mm_heap *h, size_t need) MMI_HIDDEN;
 int mmi_is_foreign (struct mm_heap *h, const void *p) MMI_HIDDEN;
 int mmi_libc_free (void *p) MMI_HIDDEN;
-void *mmi_libc_realloc (struct mm_heap *h, void *p, size_t size) MMI_HIDDEN;
+void *mmi_libc_realloc (void *p, size_t size) MMI_HIDDEN;
 
 /* attach.c */
 void mmi_format (struct mm_heap *h, unsigned int flags, size_t capacity,

@@ -92,7 +92,7 @@ mrealloc (void *md, void *ptr, size_t size)
   if (mmi_unlikely (h == NULL) || !mmi_writable (h))
     return NULL;
   if (mmi_unlikely (h == mmi_default) && mmi_is_foreign (h, ptr))
-    return mmi_libc_realloc (h, ptr, size);
+    return mmi_libc_realloc (ptr, size);
   if (mmi_lock (h) != 0)
     return NULL;
   if (mmi_unlikely (h->hdr->flags & MM_H_CHECKED))

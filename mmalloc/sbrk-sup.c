@@ -241,16 +241,15 @@ mmi_libc_free (void *p)
 }
 
 /* Resize the C library's block P into a block of SIZE bytes of the
-   default heap H (unlocked): the C library resizes it first, so that
+   default heap (unlocked): the C library resizes it first, so that
    SIZE bytes can be copied whatever its old size, and then lets it go.
    NULL (P intact) on failure.  */
 void *
-mmi_libc_realloc (struct mm_heap *h, void *p, size_t size)
+mmi_libc_realloc (void *p, size_t size)
 {
 #ifdef LIBC_REALLOC
   void *q, *r;
 
-  (void) h;
   q = LIBC_REALLOC (p, size);
   if (q == NULL)
     return NULL;
@@ -265,7 +264,7 @@ mmi_libc_realloc (struct mm_heap *h, void *p, size_t size)
   LIBC_FREE (q);
   return r;
 #else
-  (void) h, (void) p, (void) size;
+  (void) p, (void) size;
   errno = EINVAL;
   return NULL;
 #endif

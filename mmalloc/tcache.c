@@ -44,13 +44,6 @@ static pthread_key_t tc_key;
 static pthread_once_t tc_once = PTHREAD_ONCE_INIT;
 static int tc_key_ok;
 
-/* Blocks of class C one thread may keep; half of it moves at once.  */
-static inline unsigned int
-tc_limit (unsigned int c)
-{
-  return mmi_tc_limit[c];
-}
-
 /* Whether H may be cached now.  */
 static inline int
 tc_eligible (struct mm_heap *h)
@@ -214,7 +207,7 @@ mmi_malloc_slow (void *md, size_t size)
   if (size <= mmi_class_size[MM_TC_CLASSES - 1] && tc_eligible (h)
       && (c = tc_get (h, md)) != NULL)
     {
-      unsigned int k = mmi_class_of (size), n = tc_limit (k) / 2, i;
+      unsigned int k = mmi_class_of (size), n = mmi_tc_limit[k] / 2, i;
       if (c->list[k] != NULL)
 	return mmi_tc_pop (c, k);
       if (mmi_lock (h) != 0)
@@ -265,10 +258,10 @@ mmi_free_slow (void *md, void *p)
       && (c = tc_get (h, md)) != NULL)
     {
       unsigned int k = d->cls;
-      if (c->count[k] >= tc_limit (k))
+      if (c->count[k] >= mmi_tc_limit[k])
 	{
 	  /* Full: half of it goes back to the heap.  */
-	  unsigned int n = tc_limit (k) / 2;
+	  unsigned int n = mmi_tc_limit[k] / 2;
 	  if (mmi_lock (h) != 0)
 	    return;
 	  while (n-- > 0 && c->list[k] != NULL)
