@@ -100,7 +100,9 @@ validate_header (const struct mm_header *hdr, size_t got, size_t file_size)
       || hdr->top > hdr->mapped || hdr->hwm < hdr->top
       || hdr->hwm > hdr->mapped
       || hdr->streams == 0 || hdr->streams > MM_MAX_STREAMS
-      || hdr->state > MM_STATE_DIRTY)
+      || hdr->state > MM_STATE_DIRTY
+      || hdr->jlen > MM_JOURNAL_ENTRIES
+      || hdr->intent > MM_INTENT_FREE_HUGE)
     goto damaged;
   return 0;
 
@@ -155,6 +157,16 @@ create_heap (struct mm_heap *h, void *baseaddr,
   mmi_format (h, h->backend == MM_B_ANON ? MM_H_ANON : 0, cap, o->streams);
   if ((errno = mmi_lock_init (h, h->backend == MM_B_FILE)) != 0)
     return -1;
+  if (h->backend == MM_B_FILE)
+    {
+      int alone;
+      if (mmi_attach_locks (h, &alone) != 0)
+	{
+	  errno = h->saved_errno;
+	  return -1;
+	}
+      h->journal = (struct mm_jentry *) (h->base + MM_JOURNAL_OFF);
+    }
   return 0;
 }
 
@@ -166,6 +178,7 @@ reuse_heap (struct mm_heap *h)
   struct stat st;
   ssize_t got;
   char *base;
+  int alone;
 
   memset (&hdr, 0, sizeof hdr);
   got = pread (h->fd, &hdr, sizeof hdr, 0);
@@ -213,8 +226,27 @@ reuse_heap (struct mm_heap *h)
       errno = EUCLEAN;
       return -1;
     }
+  if (mmi_attach_locks (h, &alone) != 0)
+    {
+      errno = h->saved_errno;
+      return -1;
+    }
   if (!h->rdonly)
     {
+      h->journal = (struct mm_jentry *) (h->base + MM_JOURNAL_OFF);
+      if (alone && (h->hdr->state != MM_STATE_CLEAN || h->hdr->jlen != 0
+		    || h->hdr->intent != MM_INTENT_NONE))
+	{
+	  /* Attached, says the heap, but nobody is: every process that
+	     had it died.  Nobody can hold the lock either, whatever its
+	     word says (a dead thread's id, after a machine crash), so it
+	     is made anew; then the operation in flight is undone.  */
+	  if ((errno = mmi_lock_init (h, 1)) != 0)
+	    return -1;
+	  if (mmi_recover (h) == 0)
+	    h->hdr->recoveries++;
+	  h->hdr->nattached = 0;
+	}
       if (mmi_lock (h) != 0)
 	return -1;
       h->hdr->state = MM_STATE_DIRTY;
@@ -324,6 +356,7 @@ mmalloc_attach_opts (int fd, void *baseaddr,
 
  fail:
   saved = errno;
+  mmi_attach_unlock (h);
   if (locked)
     flock (fd, LOCK_UN);
   if (h->base != (char *) 1)

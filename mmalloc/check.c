@@ -114,6 +114,10 @@ check_small (struct mm_heap *h, uint32_t page, struct mm_page *d,
 		     page, f - 1);
       if (++nfree > slots)
 	return fail (h, "page %u: free list loops", page);
+      if ((d->flags & MM_F_CHECKED)
+	  && !mmi_checked_slot_intact (start + f - 1, size))
+	return fail (h, "page %u: block %p written after free", page,
+		     (void *) (start + f - 1 + 16));
     }
   if (d->nused + nfree != d->bump / size)
     return fail (h, "page %u: %u live + %u free objects but %u handed "

@@ -37,6 +37,7 @@ mmalloc_detach (void *md)
       mmi_unlock (h);
     }
   mmi_tc_detach (h);
+  mmi_attach_unlock (h);
   /* No lookup may find the heap once its memory is gone.  */
   __atomic_store_n (&h->live, 0, __ATOMIC_RELEASE);
   mmi_unmap (h);

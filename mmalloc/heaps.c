@@ -108,6 +108,8 @@ mmi_heap_new (void)
       h->base = (char *) 1;
       h->hdr = NULL;
       h->fd = -1;
+      h->lockfd = -1;
+      h->journal = NULL;
       h->rdonly = 0;
       h->mapped = h->reserved = 0;
       h->saved_errno = 0;

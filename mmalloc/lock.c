@@ -7,8 +7,9 @@
 /* Each heap has one mutex, in its header, so that every process attached
    to a heap file sees the same lock.  It is process-shared and robust:
    when a process dies holding it, the next locker is told
-   (EOWNERDEAD), makes the heap consistent again and marks the mutex
-   usable.  Taking the lock is also when a process catches up with growth
+   (EOWNERDEAD), undoes the dead process's unfinished operation from
+   the heap's journal (journal.c) and marks the mutex usable.  Unlocking
+   commits the operation: its journal is emptied.  Taking the lock is also when a process catches up with growth
    done by another process: the header's `mapped' is compared with this
    process's mapping.  */
 
@@ -53,11 +54,13 @@ mmi_lock (struct mm_heap *h)
 #ifdef HAVE_PTHREAD_MUTEXATTR_SETROBUST
       if (rc == EOWNERDEAD)
 	{
-	  /* A process died inside an operation.  Every operation leaves
-	     the heap's lists consistent before it touches anything that
-	     another operation could observe half-done, except the
-	     statistics; mmalloc_check (and the repair that the
-	     concurrency work adds) brings those back.  */
+	  /* A process died inside an operation: its journal says what
+	     it changed.  The journal may name pages it mapped and we
+	     have not yet.  */
+	  if (h->hdr->mapped > h->mapped && h->backend == MM_B_FILE)
+	    mmi_sync_mapping (h);
+	  if (h->journal != NULL)
+	    mmi_recover (h);
 	  pthread_mutex_consistent (&h->hdr->lock);
 	}
       else
@@ -79,5 +82,6 @@ mmi_lock (struct mm_heap *h)
 void
 mmi_unlock (struct mm_heap *h)
 {
+  mmi_jcommit (h);
   pthread_mutex_unlock (&h->hdr->lock);
 }

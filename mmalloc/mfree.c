@@ -141,11 +141,11 @@ small_free (struct mm_heap *h, struct mm_page *d, uint32_t head, void *p)
   unsigned int c = d->cls;
   struct mm_class_state *st = &mmi_class_states (hdr, d->flags)[c];
 
-  *(uint32_t *) p = d->free;
-  d->free = (uint32_t) ((char *) p - mmi_page_addr (h, head)) + 1;
-  d->nused--;
-  hdr->small_used--;
-  hdr->small_used_bytes -= mmi_class_size[c];
+  MMI_W (h, *(uint32_t *) p, d->free);
+  MMI_W (h, d->free, (uint32_t) ((char *) p - mmi_page_addr (h, head)) + 1);
+  MMI_W (h, d->nused, d->nused - 1);
+  MMI_W (h, hdr->small_used, hdr->small_used - 1);
+  MMI_W (h, hdr->small_used_bytes, hdr->small_used_bytes - mmi_class_size[c]);
   if (d->flags & MM_F_CURRENT)
     return;
   if (d->nused == 0)
@@ -155,26 +155,27 @@ small_free (struct mm_heap *h, struct mm_page *d, uint32_t head, void *p)
 	{
 	  /* Links come from the region: follow only sound ones.  */
 	  if (d->prev != 0 && mmi_page_ok (h, d->prev))
-	    mmi_desc (h, d->prev)->next = d->next;
+	    MMI_W (h, mmi_desc (h, d->prev)->next, d->next);
 	  else
-	    st->partial = d->next;
+	    MMI_W (h, st->partial, d->next);
 	  if (d->next != 0 && mmi_page_ok (h, d->next))
-	    mmi_desc (h, d->next)->prev = d->prev;
+	    MMI_W (h, mmi_desc (h, d->next)->prev, d->prev);
 	}
-      hdr->small_slots -= mmi_run_capacity (c) / mmi_class_size[c];
-      hdr->small_bytes -= mmi_run_capacity (c);
+      MMI_W (h, hdr->small_slots,
+	     hdr->small_slots - mmi_run_capacity (c) / mmi_class_size[c]);
+      MMI_W (h, hdr->small_bytes, hdr->small_bytes - mmi_run_capacity (c));
       mmi_pages_free (h, head);
       return;
     }
   if (!(d->flags & MM_F_LISTED))
     {
       /* It was full: it has a free object again.  */
-      d->flags |= MM_F_LISTED;
-      d->prev = 0;
-      d->next = st->partial;
+      MMI_W (h, d->flags, d->flags | MM_F_LISTED);
+      MMI_W (h, d->prev, 0);
+      MMI_W (h, d->next, st->partial);
       if (st->partial != 0 && mmi_page_ok (h, st->partial))
-	mmi_desc (h, st->partial)->prev = head;
-      st->partial = head;
+	MMI_W (h, mmi_desc (h, st->partial)->prev, head);
+      MMI_W (h, st->partial, head);
     }
 }
 
@@ -198,8 +199,9 @@ mmi_free (struct mm_heap *h, void *p)
       && (char *) p == mmi_page_addr (h, head) + d->nused
       && large_ok (h, head, d))
     {
-      h->hdr->large_used--;
-      h->hdr->large_bytes -= (uint64_t) d->npages << MM_PAGE_SHIFT;
+      MMI_W (h, h->hdr->large_used, h->hdr->large_used - 1);
+      MMI_W (h, h->hdr->large_bytes,
+	     h->hdr->large_bytes - ((uint64_t) d->npages << MM_PAGE_SHIFT));
       mmi_pages_free (h, head);
       return 0;
     }

@@ -78,25 +78,31 @@ refill (struct mm_heap *h, unsigned int c, unsigned int runflags)
   if (st->current != 0)
     {
       if (small_run_ok (h, st->current, c, runflags))
-	mmi_desc (h, st->current)->flags &= (uint8_t) ~MM_F_CURRENT;
-      st->current = 0;
+	{
+	  struct mm_page *o = mmi_desc (h, st->current);
+	  MMI_W (h, o->flags, (uint8_t) (o->flags & ~MM_F_CURRENT));
+	}
+      MMI_W (h, st->current, 0);
     }
   page = st->partial;
   if (page != 0)
     {
       if (!small_run_ok (h, page, c, runflags))
-	st->partial = 0;	/* damaged: drop the list, never follow it */
+	/* damaged: drop the list, never follow it */
+	MMI_W (h, st->partial, 0);
       else
 	{
 	  d = mmi_desc (h, page);
-	  st->partial = d->next;
+	  MMI_W (h, st->partial, d->next);
 	  if (d->next != 0 && small_run_ok (h, d->next, c, runflags))
-	    mmi_desc (h, d->next)->prev = 0;
+	    MMI_W (h, mmi_desc (h, d->next)->prev, 0);
 	  else
-	    st->partial = 0;
-	  d->next = d->prev = 0;
-	  d->flags = (uint8_t) ((d->flags & ~MM_F_LISTED) | MM_F_CURRENT);
-	  st->current = page;
+	    MMI_W (h, st->partial, 0);
+	  MMI_W (h, d->next, 0);
+	  MMI_W (h, d->prev, 0);
+	  MMI_W (h, d->flags,
+		 (uint8_t) ((d->flags & ~MM_F_LISTED) | MM_F_CURRENT));
+	  MMI_W (h, st->current, page);
 	  return d;
 	}
     }
@@ -104,12 +110,13 @@ refill (struct mm_heap *h, unsigned int c, unsigned int runflags)
   if (page == 0)
     return NULL;
   d = mmi_desc (h, page);
-  d->cls = (uint8_t) c;
-  d->flags = (uint8_t) (MM_F_CURRENT | (runflags & MM_F_CHECKED));
-  st->current = page;
-  hdr->small_slots += mmi_run_capacity (c) / mmi_class_size[c];
-  hdr->small_bytes += mmi_run_capacity (c);
-  hdr->flags |= MM_H_USED;
+  MMI_W (h, d->cls, (uint8_t) c);
+  MMI_W (h, d->flags, (uint8_t) (MM_F_CURRENT | (runflags & MM_F_CHECKED)));
+  MMI_W (h, st->current, page);
+  MMI_W (h, hdr->small_slots,
+	 hdr->small_slots + mmi_run_capacity (c) / mmi_class_size[c]);
+  MMI_W (h, hdr->small_bytes, hdr->small_bytes + mmi_run_capacity (c));
+  MMI_W (h, hdr->flags, hdr->flags | MM_H_USED);
   return d;
 }
 
@@ -127,7 +134,10 @@ mmi_small_alloc (struct mm_heap *h, unsigned int c, unsigned int runflags)
   /* Validation: the current run is read from the region.  Runs this
      process makes current are sound; this catches a damaged file.  */
   if (mmi_unlikely (page != 0 && !small_run_ok (h, page, c, runflags)))
-    page = st->current = 0;
+    {
+      page = 0;
+      MMI_W (h, st->current, 0);
+    }
   for (;;)
     {
       if (mmi_likely (page != 0))
@@ -140,13 +150,13 @@ mmi_small_alloc (struct mm_heap *h, unsigned int c, unsigned int runflags)
 	      next = *(uint32_t *) obj;
 	      /* Validation: a link from the region names an object of
 		 the run; a bad one ends the list (its objects leak).  */
-	      d->free = mmi_likely (link_ok (next, c)) ? next : 0;
+	      MMI_W (h, d->free, mmi_likely (link_ok (next, c)) ? next : 0);
 	      break;
 	    }
 	  if (d->bump + size <= mmi_run_capacity (c))
 	    {
 	      obj = mmi_page_addr (h, page) + d->bump;
-	      d->bump += size;
+	      MMI_W (h, d->bump, d->bump + size);
 	      break;
 	    }
 	}
@@ -155,9 +165,9 @@ mmi_small_alloc (struct mm_heap *h, unsigned int c, unsigned int runflags)
 	return NULL;
       page = st->current;
     }
-  d->nused++;
-  hdr->small_used++;
-  hdr->small_used_bytes += size;
+  MMI_W (h, d->nused, d->nused + 1);
+  MMI_W (h, hdr->small_used, hdr->small_used + 1);
+  MMI_W (h, hdr->small_used_bytes, hdr->small_used_bytes + size);
   return obj;
 }
 
@@ -209,8 +219,8 @@ mmi_large_alloc (struct mm_heap *h, size_t size, size_t align, int *zero)
 	  if (at != page && at / MM_SEG_PAGES == page / MM_SEG_PAGES)
 	    {
 	      struct mm_page *t = mmi_desc (h, at);
-	      t->kind = MM_K_TAIL;
-	      t->head = page;
+	      MMI_W (h, t->kind, MM_K_TAIL);
+	      MMI_W (h, t->head, page);
 	    }
 	}
       else
@@ -226,13 +236,14 @@ mmi_large_alloc (struct mm_heap *h, size_t size, size_t align, int *zero)
 	}
     }
   d = mmi_desc (h, page);
-  d->nused = (uint32_t) (p - start);
+  MMI_W (h, d->nused, (uint32_t) (p - start));
   if (zero != NULL)
     *zero = (d->flags & MM_F_ZERO) != 0;
-  d->flags &= (uint8_t) ~MM_F_ZERO;
-  hdr->large_used++;
-  hdr->large_bytes += (uint64_t) d->npages << MM_PAGE_SHIFT;
-  hdr->flags |= MM_H_USED;
+  MMI_W (h, d->flags, (uint8_t) (d->flags & ~MM_F_ZERO));
+  MMI_W (h, hdr->large_used, hdr->large_used + 1);
+  MMI_W (h, hdr->large_bytes,
+	 hdr->large_bytes + ((uint64_t) d->npages << MM_PAGE_SHIFT));
+  MMI_W (h, hdr->flags, hdr->flags | MM_H_USED);
   return p;
 
  nomem:

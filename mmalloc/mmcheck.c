@@ -11,6 +11,12 @@
    foreign pointer is then left alone, so the heap stays sound even when
    the abort function returns.
 
+   A freed small block is filled with MM_FREE_FILL past its head, and
+   its head says it is free; a write into it after it was freed shows
+   as a changed byte, reported by mmalloc_check and, at the latest, when
+   the block is handed out again.  (Large blocks give their pages back
+   and are not watched.)
+
    GNU's rules are kept: mmcheckf is refused once the heap has served an
    allocation, unless forced, because blocks allocated earlier have no
    head.  Ours are told apart instead of misreported: checked blocks live
@@ -31,6 +37,7 @@
 #define MM_MAGIC_FREE	0xdeadbeefu
 #define MM_MAGIC_FENCE	0x5ca1ab1eu
 #define MM_GUARD	0xd7
+#define MM_FREE_FILL	0xdf	/* the bytes of a freed small block */
 
 /* The head of a checked block.  16 bytes, keeping 16-byte alignment;
    its last word, just below the block, catches underruns.  */
@@ -42,6 +49,27 @@ struct mm_check_head
 };
 
 #define HEAD_SIZE sizeof (struct mm_check_head)
+
+/* Whether the small slot SLOT (SIZE bytes) is intact: not a freed
+   checked block, or one whose fill nobody has changed since.  */
+int
+mmi_checked_slot_intact (const char *slot, size_t size)
+{
+  const struct mm_check_head *head = (const struct mm_check_head *) slot;
+  size_t i;
+  int ok = 1;
+
+  MMI_VG_QUIET_BEGIN ();
+  if (head->magic == MM_MAGIC_FREE && head->fence == MM_MAGIC_FENCE)
+    for (i = HEAD_SIZE; i < size; i++)
+      if ((unsigned char) slot[i] != MM_FREE_FILL)
+	{
+	  ok = 0;
+	  break;
+	}
+  MMI_VG_QUIET_END ();
+  return ok;
+}
 
 static void
 botch (struct mm_heap *h)
@@ -74,7 +102,14 @@ mmi_checked_alloc (struct mm_heap *h, size_t size, size_t align)
     return mmi_aligned_alloc (h, align, size);
 
   if (align <= 16 && total <= MM_SMALL_MAX)
-    start = mmi_small_alloc (h, mmi_class_of (total), MM_F_CHECKED);
+    {
+      unsigned int c = mmi_class_of (total);
+      start = mmi_small_alloc (h, c, MM_F_CHECKED);
+      /* Written after it was freed: say so now, and hand it out.  */
+      if (start != NULL
+	  && !mmi_checked_slot_intact (start, mmi_class_size[c]))
+	botch (h);
+    }
   else
     {
       /* A page run with the block's head just below an ALIGN boundary
@@ -90,8 +125,8 @@ mmi_checked_alloc (struct mm_heap *h, size_t size, size_t align)
 	return NULL;
       {
 	struct mm_page *d = mmi_desc (h, mmi_page_of (h, p));
-	d->nused = (uint32_t) lead;
-	d->flags |= MM_F_CHECKED;
+	MMI_W (h, d->nused, (uint32_t) lead);
+	MMI_W (h, d->flags, d->flags | MM_F_CHECKED);
       }
       start = p + lead;
     }
@@ -100,9 +135,9 @@ mmi_checked_alloc (struct mm_heap *h, size_t size, size_t align)
   /* The head and guard may land in memory memcheck saw freed.  */
   MMI_VG_UNDEFINED (start, HEAD_SIZE + size + 1);
   head = (struct mm_check_head *) start;
-  head->size = size;
-  head->magic = MM_MAGIC_LIVE;
-  head->fence = MM_MAGIC_FENCE;
+  MMI_W (h, head->size, size);
+  MMI_W (h, head->magic, MM_MAGIC_LIVE);
+  MMI_W (h, head->fence, MM_MAGIC_FENCE);
   p = start + HEAD_SIZE;
   p[size] = (char) MM_GUARD;
   return p;
@@ -165,7 +200,19 @@ probe_head (struct mm_heap *h, struct mm_check_head *head)
 static void
 release (struct mm_heap *h, struct mm_check_head *head)
 {
-  head->magic = MM_MAGIC_FREE;
+  uint32_t page;
+  struct mm_page *d = mmi_block_of (h, head, &page);
+
+  if (d != NULL && d->kind == MM_K_SMALL)
+    {
+      /* Not journaled: the block's contents are the program's, and it
+	 has given them up.  */
+      MMI_VG_QUIET_BEGIN ();
+      memset ((char *) head + HEAD_SIZE, MM_FREE_FILL,
+	      mmi_class_size[d->cls] - HEAD_SIZE);
+      MMI_VG_QUIET_END ();
+    }
+  MMI_W (h, head->magic, MM_MAGIC_FREE);
   mmi_free (h, head);
 }
 
@@ -285,7 +332,7 @@ mmcheckf (void *md, void (*abortfunc) (void), int force)
   hdr = h->hdr;
   if (force || !(hdr->flags & MM_H_USED) || (hdr->flags & MM_H_CHECKED))
     {
-      hdr->flags |= MM_H_CHECKED;
+      MMI_W (h, hdr->flags, hdr->flags | MM_H_CHECKED);
       on = 1;
       mmi_tc_disable (h);	/* every operation must be seen */
     }

@@ -123,7 +123,7 @@ extern int mmi_valgrind __attribute__ ((visibility ("hidden")));
 /* File format.  */
 #define MM_MAGIC	"mmalloc"	/* 8 bytes with the NUL */
 #define MM_MAGIC_SIZE	8
-#define MM_VERSION	2
+#define MM_VERSION	3
 #define MM_ENDIAN_TAG	0x01020304u
 
 /* Page descriptor kinds.  Zero is "never used", so fresh (zero) pages of
@@ -220,10 +220,40 @@ struct mm_header
   uint32_t bins[MM_NBINS];	/* free runs by length */
   uint64_t binmap[MM_BINMAP_WORDS];	/* non-empty bins */
 
+  /* Crash recovery (journal.c).  */
+  uint32_t jlen;		/* undo entries of the operation in flight */
+  uint32_t recoveries;		/* times the heap was repaired */
+  uint32_t intent;		/* MM_INTENT_*: a multi-step operation */
+  uint32_t intent_page;		/* its run */
+
   /* The lock, process-shared and robust for file heaps.  Last, so that
      the fields above keep their offsets whatever its size.  */
   pthread_mutex_t lock;
 };
+
+/* The undo journal of a heap file (journal.c): in the header page,
+   after the header.  Before a locked operation changes a word of the
+   region, the word's offset and old value are appended; unlocking
+   empties the journal.  A process that dies holding the lock leaves
+   the journal of its unfinished operation, and whoever repairs the heap
+   writes the old values back, last first, so that the operation never
+   happened.  Operations that would not fit (freeing a huge block) are
+   cut into steps, each journaled on its own, with an intent in the
+   header that recovery completes.  */
+struct mm_jentry
+{
+  uint64_t off;			/* byte offset of an aligned 8-byte word */
+  uint64_t old;			/* its value before the operation */
+};
+
+#define MM_JOURNAL_OFF \
+  ((sizeof (struct mm_header) + 63) & ~(size_t) 63)
+#define MM_JOURNAL_ENTRIES \
+  ((uint32_t) ((MM_PAGE - MM_JOURNAL_OFF) / sizeof (struct mm_jentry)))
+
+/* Multi-step operations recovery completes.  */
+#define MM_INTENT_NONE		0
+#define MM_INTENT_FREE_HUGE	1	/* free the huge run at intent_page */
 
 /* Process-local state of an attached heap.  */
 enum mm_backend
@@ -241,6 +271,9 @@ struct mm_heap
   char *base;
   int live;			/* attached (slot in use) */
   int fd;			/* the caller's fd, or -1 */
+  int lockfd;			/* our own open file description, holding the
+				   "attached" lock (journal.c), or -1 */
+  struct mm_jentry *journal;	/* heap files: the undo journal; else NULL */
   enum mm_backend backend;
   int rdonly;			/* attached MMALLOC_RDONLY */
   size_t mapped;		/* bytes usable in this process */
@@ -386,6 +419,27 @@ struct mm_heap *mmi_heap_lookup_slow (void *md) MMI_HIDDEN;
 struct mm_heap *mmi_heap_new (void) MMI_HIDDEN;
 void mmi_heap_release (struct mm_heap *h) MMI_HIDDEN;
 
+/* journal.c */
+void mmi_jlog_slow (struct mm_heap *h, const void *addr) MMI_HIDDEN;
+void mmi_jcommit (struct mm_heap *h) MMI_HIDDEN;
+int mmi_recover (struct mm_heap *h) MMI_HIDDEN;
+int mmi_attach_locks (struct mm_heap *h, int *alone) MMI_HIDDEN;
+void mmi_attach_unlock (struct mm_heap *h) MMI_HIDDEN;
+
+/* Journal the word at ADDR (in H's region) before it changes.  Only
+   heap files keep a journal: a process-private heap dies with its
+   process.  */
+static inline void
+mmi_jlog (struct mm_heap *h, const void *addr)
+{
+  if (h->journal != NULL)
+    mmi_jlog_slow (h, addr);
+}
+
+/* Store VALUE into the region field LVAL of heap H, journaled.  */
+#define MMI_W(h, lval, value) \
+  do { mmi_jlog ((h), &(lval)); (lval) = (value); } while (0)
+
 /* lock.c */
 int mmi_lock_init (struct mm_heap *h, int shared) MMI_HIDDEN;
 int mmi_lock (struct mm_heap *h) MMI_HIDDEN;
@@ -416,6 +470,7 @@ void mmi_format (struct mm_heap *h, unsigned int flags, size_t capacity,
 /* pages.c */
 uint32_t mmi_pages_alloc (struct mm_heap *h, uint32_t n, int kind) MMI_HIDDEN;
 void mmi_pages_free (struct mm_heap *h, uint32_t page) MMI_HIDDEN;
+void mmi_pages_resume (struct mm_heap *h) MMI_HIDDEN;
 int mmi_pages_grow_inplace (struct mm_heap *h, uint32_t page, uint32_t n) MMI_HIDDEN;
 void mmi_pages_shrink (struct mm_heap *h, uint32_t page, uint32_t n) MMI_HIDDEN;
 void mmi_pages_skip (struct mm_heap *h, size_t to) MMI_HIDDEN;
@@ -456,6 +511,7 @@ int mmi_checked_free (struct mm_heap *h, void *p) MMI_HIDDEN;
 void *mmi_checked_realloc (struct mm_heap *h, void *p, size_t size)
   MMI_HIDDEN;
 size_t mmi_checked_size (struct mm_heap *h, void *p) MMI_HIDDEN;
+int mmi_checked_slot_intact (const char *slot, size_t size) MMI_HIDDEN;
 
 /* mmtrace.c */
 extern int mmi_tracing MMI_HIDDEN;

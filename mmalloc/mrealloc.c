@@ -53,21 +53,26 @@ resize (struct mm_heap *h, void *p, struct mm_page *d, uint32_t head,
       if (want < npages && npages <= MM_SEG_DATA_PAGES)
 	{
 	  mmi_pages_shrink (h, head, (uint32_t) want);
-	  h->hdr->large_bytes -= (uint64_t) (npages - d->npages)
-	    << MM_PAGE_SHIFT;
+	  MMI_W (h, h->hdr->large_bytes, h->hdr->large_bytes
+		 - ((uint64_t) (npages - d->npages) << MM_PAGE_SHIFT));
 	  return in_place (p, old, size);
 	}
       if (want > npages && want <= MM_SEG_DATA_PAGES
 	  && mmi_pages_grow_inplace (h, head, (uint32_t) want) == 0)
 	{
-	  h->hdr->large_bytes += (uint64_t) (d->npages - npages)
-	    << MM_PAGE_SHIFT;
+	  MMI_W (h, h->hdr->large_bytes, h->hdr->large_bytes
+		 + ((uint64_t) (d->npages - npages) << MM_PAGE_SHIFT));
 	  return in_place (p, old, size);
 	}
     }
   q = mmi_malloc (h, size);
   if (q == NULL)
     return NULL;
+  /* The copy is not journaled: make the new block's allocation final
+     first, so that a crash during the copy cannot hand its pages back
+     as never-used (zero) ones.  Such a crash leaves both blocks
+     allocated.  */
+  mmi_jcommit (h);
   mmi_move_block (q, p, old < size ? old : size, size);
   mmi_free (h, p);
   return q;

@@ -30,6 +30,41 @@
 
 #define SPP MM_SEG_PAGES
 
+/* Journal the whole descriptor D before several of its fields change
+   (its four words; see journal.c).  */
+static inline void
+jdesc (struct mm_heap *h, struct mm_page *d)
+{
+  if (h->journal != NULL)
+    {
+      mmi_jlog_slow (h, (char *) d);
+      mmi_jlog_slow (h, (char *) d + 8);
+      mmi_jlog_slow (h, (char *) d + 16);
+      mmi_jlog_slow (h, (char *) d + 24);
+    }
+}
+
+/* Set bit SEG of the segment map to ON, journaled.  */
+static inline void
+segmap_set (struct mm_heap *h, uint32_t seg, int on)
+{
+  uint8_t *b = &mmi_segmap (h)[seg >> 3];
+  uint8_t bit = (uint8_t) (1u << (seg & 7));
+
+  MMI_W (h, *b, on ? (uint8_t) (*b | bit) : (uint8_t) (*b & ~bit));
+}
+
+/* Move the top to byte offset TOP, and the high-water mark with it.  */
+static inline void
+set_top (struct mm_heap *h, uint64_t top)
+{
+  struct mm_header *hdr = h->hdr;
+
+  MMI_W (h, hdr->top, top);
+  if (top > hdr->hwm)
+    MMI_W (h, hdr->hwm, top);
+}
+
 static inline uint32_t
 seg_start (uint32_t page)
 {
@@ -69,8 +104,8 @@ mmi_set_tails (struct mm_heap *h, uint32_t page, uint32_t n, int all)
   for (; i < n; i++)
     {
       struct mm_page *t = mmi_desc (h, page + i);
-      t->kind = MM_K_TAIL;
-      t->head = page;
+      MMI_W (h, t->kind, MM_K_TAIL);
+      MMI_W (h, t->head, page);
     }
 }
 
@@ -82,15 +117,16 @@ bin_insert (struct mm_heap *h, uint32_t page)
   unsigned int b = mmi_bin_of (d->npages);
   uint32_t first = hdr->bins[b];
 
-  d->kind = MM_K_FREE;
-  d->prev = 0;
-  d->next = first;
+  MMI_W (h, d->kind, MM_K_FREE);
+  MMI_W (h, d->prev, 0);
+  MMI_W (h, d->next, first);
   if (first != 0 && mmi_page_ok (h, first))
-    mmi_desc (h, first)->prev = page;
-  hdr->bins[b] = page;
-  hdr->binmap[b / 64] |= (uint64_t) 1 << (b % 64);
-  hdr->free_runs++;
-  hdr->free_pages += d->npages;
+    MMI_W (h, mmi_desc (h, first)->prev, page);
+  MMI_W (h, hdr->bins[b], page);
+  MMI_W (h, hdr->binmap[b / 64],
+	 hdr->binmap[b / 64] | (uint64_t) 1 << (b % 64));
+  MMI_W (h, hdr->free_runs, hdr->free_runs + 1);
+  MMI_W (h, hdr->free_pages, hdr->free_pages + d->npages);
 }
 
 static void
@@ -102,16 +138,18 @@ bin_remove (struct mm_heap *h, uint32_t page)
 
   /* Links come from the region: follow only sound ones.  */
   if (d->prev != 0 && mmi_page_ok (h, d->prev))
-    mmi_desc (h, d->prev)->next = d->next;
+    MMI_W (h, mmi_desc (h, d->prev)->next, d->next);
   else
-    hdr->bins[b] = d->next;
+    MMI_W (h, hdr->bins[b], d->next);
   if (d->next != 0 && mmi_page_ok (h, d->next))
-    mmi_desc (h, d->next)->prev = d->prev;
+    MMI_W (h, mmi_desc (h, d->next)->prev, d->prev);
   if (hdr->bins[b] == 0)
-    hdr->binmap[b / 64] &= ~((uint64_t) 1 << (b % 64));
-  hdr->free_runs--;
-  hdr->free_pages -= d->npages;
-  d->next = d->prev = 0;
+    MMI_W (h, hdr->binmap[b / 64],
+	   hdr->binmap[b / 64] & ~((uint64_t) 1 << (b % 64)));
+  MMI_W (h, hdr->free_runs, hdr->free_runs - 1);
+  MMI_W (h, hdr->free_pages, hdr->free_pages - d->npages);
+  MMI_W (h, d->next, 0);
+  MMI_W (h, d->prev, 0);
 }
 
 /* Make PAGE..PAGE+N-1 a free run (not yet binned).  */
@@ -120,6 +158,7 @@ make_free (struct mm_heap *h, uint32_t page, uint32_t n, uint8_t flags)
 {
   struct mm_page *d = mmi_desc (h, page);
 
+  jdesc (h, d);
   d->kind = MM_K_FREE;
   d->npages = n;
   d->flags = flags & (MM_F_RELEASED | MM_F_ZERO);
@@ -206,10 +245,8 @@ init_segment (struct mm_heap *h, uint32_t seg)
   if ((size_t) first << MM_PAGE_SHIFT < hdr->hwm
       && mmi_back_pages (h, first, MM_META_PAGES) != 0)
     return -1;
-  mmi_segmap (h)[seg >> 3] |= (uint8_t) (1u << (seg & 7));
-  hdr->top = (uint64_t) (first + MM_META_PAGES) << MM_PAGE_SHIFT;
-  if (hdr->top > hdr->hwm)
-    hdr->hwm = hdr->top;
+  segmap_set (h, seg, 1);
+  set_top (h, (uint64_t) (first + MM_META_PAGES) << MM_PAGE_SHIFT);
   return 0;
 }
 
@@ -228,9 +265,7 @@ retire_segment_tail (struct mm_heap *h)
     return 0;
   if ((size_t) t << MM_PAGE_SHIFT >= hdr->hwm)
     flags = MM_F_ZERO;
-  hdr->top = (uint64_t) end << MM_PAGE_SHIFT;
-  if (hdr->top > hdr->hwm)
-    hdr->hwm = hdr->top;
+  set_top (h, (uint64_t) end << MM_PAGE_SHIFT);
   make_free (h, t, end - t, flags);
   bin_insert (h, t);
   return 0;
@@ -266,9 +301,7 @@ carve (struct mm_heap *h, uint32_t n, int *zero)
 	  if (mmi_top_page (h) != t)
 	    continue;
 	  *zero = (size_t) t << MM_PAGE_SHIFT >= hdr->hwm;
-	  hdr->top = (uint64_t) (t + n) << MM_PAGE_SHIFT;
-	  if (hdr->top > hdr->hwm)
-	    hdr->hwm = hdr->top;
+	  set_top (h, (uint64_t) (t + n) << MM_PAGE_SHIFT);
 	  return t;
 	}
 
@@ -294,14 +327,15 @@ carve (struct mm_heap *h, uint32_t n, int *zero)
 	  return 0;
 	if (mmi_top_page (h) != t)
 	  continue;
+	/* The covered segments are above the top, where the map's
+	   bits mean nothing until init_segment sets them: clearing them
+	   needs no journal (there may be thousands).  */
 	for (s = seg + 1; s <= last; s++)
 	  mmi_segmap (h)[s >> 3] &= (uint8_t) ~(1u << (s & 7));
 	*zero = (size_t) t << MM_PAGE_SHIFT >= hdr->hwm;
 	/* The top goes to the next segment boundary: the rest of the
 	   last segment has no descriptors of its own.  */
-	hdr->top = (uint64_t) (last + 1) * SPP << MM_PAGE_SHIFT;
-	if (hdr->top > hdr->hwm)
-	  hdr->hwm = hdr->top;
+	set_top (h, (uint64_t) (last + 1) * SPP << MM_PAGE_SHIFT);
 	return t;
       }
     }
@@ -350,6 +384,7 @@ mmi_pages_alloc (struct mm_heap *h, uint32_t n, int kind)
 	}
     }
   d = mmi_desc (h, page);
+  jdesc (h, d);
   d->kind = (uint8_t) kind;
   d->npages = n;
   d->flags = zero ? MM_F_ZERO : 0;
@@ -361,36 +396,90 @@ mmi_pages_alloc (struct mm_heap *h, uint32_t n, int kind)
   return page;
 }
 
+/* Finish freeing the huge run at PAGE, whose pages were given back
+   and whose intent is recorded: its segments become free one at a
+   time, last first, each step journaled and committed on its own (a
+   block of many segments would not fit in the journal), the run
+   shrinking as they go; so after a crash the run is still a sound,
+   smaller huge run, and recovery goes on from there.  */
+static void
+huge_steps (struct mm_heap *h, uint32_t page)
+{
+  struct mm_header *hdr = h->hdr;
+  struct mm_page *d = mmi_desc (h, page);
+  uint32_t seg = page / SPP;
+
+  for (;;)
+    {
+      uint32_t last = (page + d->npages - 1) / SPP;
+      if (last == seg)
+	break;
+      /* Segment LAST becomes a free run of its own, unless its
+	 descriptor pages cannot be backed again (a full disk): then it
+	 stays unused, its bit clear.  */
+      if (mmi_back_pages (h, last * SPP, MM_META_PAGES) == 0)
+	{
+	  segmap_set (h, last, 1);
+	  make_free (h, last * SPP + MM_META_PAGES, MM_SEG_DATA_PAGES,
+		     MM_F_RELEASED | MM_F_ZERO);
+	  bin_insert (h, last * SPP + MM_META_PAGES);
+	}
+      MMI_W (h, d->npages, last * SPP - page);
+      mmi_jcommit (h);
+    }
+  make_free (h, page, MM_SEG_DATA_PAGES, MM_F_RELEASED | MM_F_ZERO);
+  bin_insert (h, page);
+  MMI_W (h, hdr->intent, MM_INTENT_NONE);
+}
+
 /* Free the huge run at PAGE (N pages over several segments): give its
-   pages back, hand its segments back to the segment map, and leave
-   per-segment free runs (or a lower top).  */
+   pages back, and leave per-segment free runs (or a lower top).  */
 static void
 free_huge (struct mm_heap *h, uint32_t page, uint32_t n)
 {
   struct mm_header *hdr = h->hdr;
-  uint32_t seg = page / SPP, last = (page + n - 1) / SPP, s;
+  uint32_t last = (page + n - 1) / SPP;
 
   mmi_release_pages (h, page, n);
   if ((uint64_t) (last + 1) * SPP == mmi_top_page (h))
     {
       /* At the top: the top goes back to the run's first page, and the
 	 segments it covered are unused again.  */
-      hdr->top = (uint64_t) page << MM_PAGE_SHIFT;
+      MMI_W (h, hdr->top, (uint64_t) page << MM_PAGE_SHIFT);
       return;
     }
-  for (s = seg; s <= last; s++)
+  /* From here on the block is free whatever happens: recovery
+     finishes the job.  */
+  MMI_W (h, hdr->intent_page, page);
+  MMI_W (h, hdr->intent, MM_INTENT_FREE_HUGE);
+  mmi_jcommit (h);
+  huge_steps (h, page);
+}
+
+/* Recovery (journal.c): finish the huge free recorded as the heap's
+   intent.  A recorded run that is not a sound huge run comes from a
+   damaged file: the intent is dropped (mmalloc_check will report the
+   run).  */
+void
+mmi_pages_resume (struct mm_heap *h)
+{
+  struct mm_header *hdr = h->hdr;
+  uint32_t page = hdr->intent_page;
+  struct mm_page *d;
+
+  if (hdr->intent == MM_INTENT_FREE_HUGE
+      && (page & (SPP - 1)) == MM_META_PAGES && page < mmi_top_page (h)
+      && mmi_seg_owned (h, page / SPP))
     {
-      uint32_t from = s == seg ? page : s * SPP + MM_META_PAGES;
-      uint32_t to = (s + 1) * SPP;
-      if (s != seg)
+      d = mmi_desc (h, page);
+      if (d->kind == MM_K_LARGE && d->npages >= MM_SEG_DATA_PAGES
+	  && (uint64_t) page + d->npages <= mmi_top_page (h))
 	{
-	  if (mmi_back_pages (h, s * SPP, MM_META_PAGES) != 0)
-	    continue;		/* the segment stays unused */
-	  mmi_segmap (h)[s >> 3] |= (uint8_t) (1u << (s & 7));
+	  huge_steps (h, page);
+	  return;
 	}
-      make_free (h, from, to - from, MM_F_RELEASED | MM_F_ZERO);
-      bin_insert (h, from);
     }
+  MMI_W (h, hdr->intent, MM_INTENT_NONE);
 }
 
 /* Free the run whose first page is PAGE (a large block or an empty
@@ -455,7 +544,7 @@ mmi_pages_free (struct mm_heap *h, uint32_t page)
       /* The top comes down; what it leaves is given back when large.  */
       if (n >= MM_RELEASE_PAGES)
 	mmi_release_pages (h, page, n);
-      hdr->top = (uint64_t) page << MM_PAGE_SHIFT;
+      MMI_W (h, hdr->top, (uint64_t) page << MM_PAGE_SHIFT);
       return;
     }
   if (n >= MM_RELEASE_PAGES && !(flags & MM_F_ZERO))
@@ -475,6 +564,7 @@ split (struct mm_heap *h, uint32_t page, uint32_t k)
   struct mm_page *d = mmi_desc (h, page), *e = mmi_desc (h, page + k);
   uint32_t n = d->npages;
 
+  jdesc (h, e);
   e->kind = d->kind;
   e->npages = n - k;
   e->flags = d->flags;
@@ -483,7 +573,7 @@ split (struct mm_heap *h, uint32_t page, uint32_t k)
   e->next = e->prev = 0;
   if (n - k > 1)
     mmi_set_tails (h, page + k, n - k, 0);
-  d->npages = k;
+  MMI_W (h, d->npages, k);
   if (k > 1)
     mmi_set_tails (h, page, k, 0);
   return page + k;
@@ -518,7 +608,6 @@ mmi_pages_drop_front (struct mm_heap *h, uint32_t page, uint32_t k)
 int
 mmi_pages_grow_inplace (struct mm_heap *h, uint32_t page, uint32_t n)
 {
-  struct mm_header *hdr = h->hdr;
   struct mm_page *d = mmi_desc (h, page), *o;
   uint32_t m = d->npages, next = page + m, top = mmi_top_page (h);
 
@@ -531,9 +620,7 @@ mmi_pages_grow_inplace (struct mm_heap *h, uint32_t page, uint32_t n)
       if (mmi_extend (h, (size_t) (page + n) << MM_PAGE_SHIFT) != 0
 	  || mmi_top_page (h) != top)
 	return -1;
-      hdr->top = (uint64_t) (page + n) << MM_PAGE_SHIFT;
-      if (hdr->top > hdr->hwm)
-	hdr->hwm = hdr->top;
+      set_top (h, (uint64_t) (page + n) << MM_PAGE_SHIFT);
     }
   else
     {
@@ -554,7 +641,7 @@ mmi_pages_grow_inplace (struct mm_heap *h, uint32_t page, uint32_t n)
 	  bin_insert (h, next + take);
 	}
     }
-  d->npages = n;
+  MMI_W (h, d->npages, n);
   mmi_set_tails (h, page, n, 0);
   return 0;
 }

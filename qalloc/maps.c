@@ -90,8 +90,11 @@ qp_region_size (size_t data_pages, size_t *bytes)
   return 0;
 }
 
-/* Take (TYPE F_WRLCK) or release (F_UNLCK) the lock of the whole file
-   FD.  0, or -1 with errno set.  */
+/* Take (TYPE F_WRLCK) or release (F_UNLCK) the qalloc lock of file
+   FD: byte 2 of the file, so that it never meets the byte the engine
+   locks to show a process is attached (byte 1; see the engine's
+   journal.c).  0, or -1 with errno set.  */
+#define QP_LOCK_BYTE 2
 static int
 lock_file (int fd, short type)
 {
@@ -100,6 +103,8 @@ lock_file (int fd, short type)
   memset (&fl, 0, sizeof fl);
   fl.l_type = type;
   fl.l_whence = SEEK_SET;
+  fl.l_start = QP_LOCK_BYTE;
+  fl.l_len = 1;
 #ifdef F_OFD_SETLKW
   while (fcntl (fd, F_OFD_SETLKW, &fl) != 0)
     if (errno != EINTR)
@@ -113,6 +118,8 @@ lock_file (int fd, short type)
   memset (&fl, 0, sizeof fl);
   fl.l_type = type;
   fl.l_whence = SEEK_SET;
+  fl.l_start = QP_LOCK_BYTE;
+  fl.l_len = 1;
 #endif
   while (fcntl (fd, F_SETLKW, &fl) != 0)
     if (errno != EINTR)
