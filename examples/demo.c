@@ -207,6 +207,11 @@ main (int argc, char **argv)
       args[1] = (char *) "--read";
       args[2] = (char *) file;
       args[3] = NULL;
+      /* argv[0] when it is a path (under valgrind, /proc/self/exe is
+	 valgrind itself), else the running executable, else a search
+	 of PATH.  */
+      if (strchr (argv[0], '/') != NULL)
+	execv (argv[0], args);
       execv ("/proc/self/exe", args);
       execvp (argv[0], args);
       perror ("demo: cannot run myself again");

@@ -206,7 +206,7 @@ reuse_heap (struct mm_heap *h)
     return -1;
   h->base = base;
   h->hdr = (struct mm_header *) base;
-  if (mmi_map_file (h, 0, (size_t) hdr.mapped) != 0)
+  if (mmi_map_file (h, (size_t) hdr.mapped) != 0)
     {
       errno = h->saved_errno;
       return -1;

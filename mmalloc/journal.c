@@ -83,6 +83,8 @@ mmi_jcommit (struct mm_heap *h)
 {
   if (h->journal != NULL && h->hdr->jlen != 0)
     __atomic_store_n (&h->hdr->jlen, 0, __ATOMIC_RELEASE);
+  if (mmi_unlikely (h->nrel != 0))
+    mmi_release_pending (h);
 }
 
 /* Whether OFF (from the journal) names a word we may write back: inside

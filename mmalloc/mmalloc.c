@@ -121,9 +121,12 @@ refill (struct mm_heap *h, unsigned int c, unsigned int runflags)
 }
 
 /* A block of class C, from the runs with flags RUNFLAGS (MM_F_CHECKED
-   or 0).  */
-void *
-mmi_small_alloc (struct mm_heap *h, unsigned int c, unsigned int runflags)
+   or 0).  *FROMLIST (when FROMLIST is not NULL) tells whether the block
+   was taken from a run's free list, the only place a freed block of
+   this class can come from: bump-area slots may hold anything.  */
+static inline __attribute__ ((always_inline)) void *
+small_alloc (struct mm_heap *h, unsigned int c, unsigned int runflags,
+	     int *fromlist)
 {
   struct mm_header *hdr = h->hdr;
   struct mm_class_state *st = &mmi_class_states (hdr, runflags)[c];
@@ -151,12 +154,16 @@ mmi_small_alloc (struct mm_heap *h, unsigned int c, unsigned int runflags)
 	      /* Validation: a link from the region names an object of
 		 the run; a bad one ends the list (its objects leak).  */
 	      MMI_W (h, d->free, mmi_likely (link_ok (next, c)) ? next : 0);
+	      if (fromlist != NULL)
+		*fromlist = 1;
 	      break;
 	    }
 	  if (d->bump + size <= mmi_run_capacity (c))
 	    {
 	      obj = mmi_page_addr (h, page) + d->bump;
 	      MMI_W (h, d->bump, d->bump + size);
+	      if (fromlist != NULL)
+		*fromlist = 0;
 	      break;
 	    }
 	}
@@ -169,6 +176,21 @@ mmi_small_alloc (struct mm_heap *h, unsigned int c, unsigned int runflags)
   MMI_W (h, hdr->small_used, hdr->small_used + 1);
   MMI_W (h, hdr->small_used_bytes, hdr->small_used_bytes + size);
   return obj;
+}
+
+void *
+mmi_small_alloc (struct mm_heap *h, unsigned int c, unsigned int runflags)
+{
+  return small_alloc (h, c, runflags, NULL);
+}
+
+/* The same, telling in *FROMLIST whether the block came from a free
+   list (for the write-after-free check of checked heaps).  */
+void *
+mmi_small_alloc_from (struct mm_heap *h, unsigned int c,
+		      unsigned int runflags, int *fromlist)
+{
+  return small_alloc (h, c, runflags, fromlist);
 }
 
 /* A large block of SIZE bytes whose address is a multiple of ALIGN (0

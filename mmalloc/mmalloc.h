@@ -30,13 +30,16 @@
 #include <stddef.h>		/* size_t */
 
 /* GDB-era sources spell `void *' as PTR and wrap prototypes in PARAMS.
-   Keep out of the way when ansidecl.h (or the includer) defined them.  */
-#ifndef ANSIDECL_H
+   Keep out of the way when ansidecl.h (or the includer) defined them.
+   The definitions are token for token those of ansidecl.h (even the
+   parameter's name), so that an ansidecl.h included afterwards
+   redefines them identically, which C allows.  */
+#if !defined (_ANSIDECL_H) && !defined (ANSIDECL_H)
 # ifndef PTR
 #  define PTR void *
 # endif
 # ifndef PARAMS
-#  define PARAMS(ARGS) ARGS
+#  define PARAMS(paramlist) paramlist
 # endif
 #endif
 

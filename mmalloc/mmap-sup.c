@@ -6,8 +6,9 @@
 
 /* A heap's region is reserved first, as inaccessible address space, and
    only then made usable from its start: a file heap maps its file over
-   the reservation (MAP_SHARED), an anonymous heap turns reserved pages
-   read-write.  The reservation is what keeps growth from ever landing on
+   the whole reservation (MAP_SHARED; the part past the end of the file
+   becomes usable as the file grows), an anonymous heap turns reserved
+   pages read-write.  The reservation is what keeps growth from ever landing on
    somebody else's mapping: we replace (MAP_FIXED) only pages we reserved
    ourselves, and every new reservation is made with MAP_FIXED_NOREPLACE
    and its address verified, so a taken range is an error, never a
@@ -150,8 +151,8 @@ reserve_more (struct mm_heap *h, size_t need)
 }
 
 /* Map bytes [FROM, TO) of H's file over its reservation.  */
-int
-mmi_map_file (struct mm_heap *h, size_t from, size_t to)
+static int
+map_file (struct mm_heap *h, size_t from, size_t to)
 {
   int prot = h->rdonly ? PROT_READ : PROT_READ | PROT_WRITE;
   void *p;
@@ -165,6 +166,37 @@ mmi_map_file (struct mm_heap *h, size_t from, size_t to)
       h->saved_errno = errno;
       return -1;
     }
+  return 0;
+}
+
+/* Map H's file over its whole reservation (it is mapped up to
+   H->fmapped already), so that the file's first NEED bytes are mapped.
+   The mapping runs past the end of the file: those pages cannot be
+   touched yet (SIGBUS), but when any process grows the file they become
+   readable here at once, without a call.  That is how a block another
+   process allocated after growing the heap is readable by a process
+   that only follows a pointer to it, never taking the lock.  Our own
+   code reads nothing beyond H->mapped, which the file always holds.  */
+int
+mmi_map_file (struct mm_heap *h, size_t need)
+{
+  size_t to;
+
+  if (need <= h->fmapped)
+    return 0;
+  if (need > h->reserved && reserve_more (h, need) != 0)
+    return -1;
+  to = h->reserved;
+#ifdef HAVE_VALGRIND
+  /* memcheck's leak search reads every readable mapping, and each page
+     past the end of the file costs it a SIGBUS: under valgrind, map
+     only what the file holds (the lock catches up with growth).  */
+  if (mmi_valgrind)
+    to = need;
+#endif
+  if (map_file (h, h->fmapped, to) != 0)
+    return -1;
+  h->fmapped = to;
   return 0;
 }
 
@@ -246,7 +278,7 @@ mmi_extend (struct mm_heap *h, size_t need)
 	    return -1;
 	  want = need;
 	}
-      if (mmi_map_file (h, h->mapped, want) != 0)
+      if (mmi_map_file (h, want) != 0)
 	return -1;
     }
   else if (mprotect (h->base + h->mapped, want - h->mapped,
@@ -276,35 +308,40 @@ mmi_sync_mapping (struct mm_heap *h)
       errno = EUCLEAN;
       return -1;
     }
-  if (want > h->reserved && reserve_more (h, want) != 0)
-    return -1;
-  if (mmi_map_file (h, h->mapped, want) != 0)
+  if (mmi_map_file (h, want) != 0)
     return -1;
   h->mapped = want;
   return 0;
 }
 
-/* Give pages [PAGE, PAGE + N) back to the operating system.  Their
-   contents read as zero afterwards.  */
+/* Give pages [PAGE, PAGE + N) back to the operating system.  0 when
+   their contents read as zero afterwards; -1 when they could not be
+   given back (they keep their contents, which is always correct).  */
 int
 mmi_release_pages (struct mm_heap *h, uint32_t page, uint32_t n)
 {
   size_t ps = mmi_sys_pagesize ();
   size_t from = round_up ((size_t) page << MM_PAGE_SHIFT, ps);
   size_t to = ((size_t) (page + n) << MM_PAGE_SHIFT) & ~(ps - 1);
+  /* Whether the whole run is given back (system pages larger than
+     ours may leave its ends in use).  */
+  int whole = from == (size_t) page << MM_PAGE_SHIFT
+    && to == (size_t) (page + n) << MM_PAGE_SHIFT;
 
   if (to <= from)
-    return 0;
+    return -1;
   if (h->backend == MM_B_FILE)
     {
 #if defined FALLOC_FL_PUNCH_HOLE
       if (fallocate (h->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 		     (off_t) from, (off_t) (to - from)) == 0)
-	return 0;
+	return whole ? 0 : -1;
 #endif
-      return 0;			/* keeping the blocks is always correct */
+      return -1;
     }
-  return madvise (h->base + from, to - from, MADV_DONTNEED);
+  if (madvise (h->base + from, to - from, MADV_DONTNEED) != 0)
+    return -1;
+  return whole ? 0 : -1;
 }
 
 /* Pages [PAGE, PAGE + N) of a file heap were released and are about to
@@ -325,7 +362,7 @@ mmi_unmap (struct mm_heap *h)
 {
   if (h->reserved != 0)
     munmap (h->base, h->reserved);
-  h->reserved = h->mapped = 0;
+  h->reserved = h->mapped = h->fmapped = 0;
 }
 
 /* A page-aligned address where SIZE bytes (and room to grow) are free

@@ -104,9 +104,12 @@ mmi_checked_alloc (struct mm_heap *h, size_t size, size_t align)
   if (align <= 16 && total <= MM_SMALL_MAX)
     {
       unsigned int c = mmi_class_of (total);
-      start = mmi_small_alloc (h, c, MM_F_CHECKED);
-      /* Written after it was freed: say so now, and hand it out.  */
-      if (start != NULL
+      int fromlist = 0;
+      start = mmi_small_alloc_from (h, c, MM_F_CHECKED, &fromlist);
+      /* Written after it was freed: say so now, and hand it out.  Only
+	 a slot from the free list was freed as a block of this run;
+	 never-used slots may hold stale bytes of earlier runs.  */
+      if (start != NULL && fromlist
 	  && !mmi_checked_slot_intact (start, mmi_class_size[c]))
 	botch (h);
     }

@@ -119,6 +119,7 @@ extern int mmi_valgrind __attribute__ ((visibility ("hidden")));
 /* Runs of at least this many pages give their pages back to the
    operating system when they become free.  */
 #define MM_RELEASE_PAGES 64
+#define MM_REL_PENDING	8	/* releases one lock hold may defer */
 
 /* File format.  */
 #define MM_MAGIC	"mmalloc"	/* 8 bytes with the NUL */
@@ -278,7 +279,14 @@ struct mm_heap
   int rdonly;			/* attached MMALLOC_RDONLY */
   size_t mapped;		/* bytes usable in this process */
   size_t reserved;		/* bytes of address space we own */
+  size_t fmapped;		/* file heaps: bytes the file is mapped over,
+				   usable or not (mapped <= fmapped) */
   int saved_errno;		/* last failed system call */
+  /* Page runs to give back to the system once the operation that
+     freed them commits (pages.c): a hole punched earlier could not be
+     undone by the journal.  Guarded by the heap's lock.  */
+  unsigned int nrel;
+  struct { uint32_t page, n, zero; } rel[MM_REL_PENDING];
   int traced;			/* mmtrace covers this heap */
   void (*abortfunc) (void);	/* mmcheck's, reset at attach */
   char check_msg[200];		/* last mmalloc_check finding */
@@ -448,10 +456,11 @@ void mmi_unlock (struct mm_heap *h) MMI_HIDDEN;
 /* mmap-sup.c */
 size_t mmi_sys_pagesize (void) MMI_HIDDEN;
 void *mmi_reserve (void *want, size_t len, size_t *got) MMI_HIDDEN;
-int mmi_map_file (struct mm_heap *h, size_t from, size_t to) MMI_HIDDEN;
+int mmi_map_file (struct mm_heap *h, size_t need) MMI_HIDDEN;
 int mmi_extend (struct mm_heap *h, size_t need) MMI_HIDDEN;
 int mmi_sync_mapping (struct mm_heap *h) MMI_HIDDEN;
 int mmi_release_pages (struct mm_heap *h, uint32_t page, uint32_t n) MMI_HIDDEN;
+void mmi_release_pending (struct mm_heap *h) MMI_HIDDEN;
 int mmi_back_pages (struct mm_heap *h, uint32_t page, uint32_t n) MMI_HIDDEN;
 void mmi_unmap (struct mm_heap *h) MMI_HIDDEN;
 
@@ -490,6 +499,8 @@ mmi_class_states (struct mm_header *hdr, unsigned int flags)
 void *mmi_malloc (struct mm_heap *h, size_t size) MMI_HIDDEN;
 void *mmi_small_alloc (struct mm_heap *h, unsigned int c,
 		       unsigned int runflags) MMI_HIDDEN;
+void *mmi_small_alloc_from (struct mm_heap *h, unsigned int c,
+			    unsigned int runflags, int *fromlist) MMI_HIDDEN;
 void *mmi_large_alloc (struct mm_heap *h, size_t size, size_t align,
 		       int *zero) MMI_HIDDEN;
 void *mmi_aligned_alloc (struct mm_heap *h, size_t align, size_t size)

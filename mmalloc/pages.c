@@ -152,6 +152,9 @@ bin_remove (struct mm_heap *h, uint32_t page)
   MMI_W (h, d->prev, 0);
 }
 
+static int defer_release (struct mm_heap *h, uint32_t page, uint32_t n,
+			  uint32_t zero);
+
 /* Make PAGE..PAGE+N-1 a free run (not yet binned).  */
 static void
 make_free (struct mm_heap *h, uint32_t page, uint32_t n, uint8_t flags)
@@ -403,7 +406,7 @@ mmi_pages_alloc (struct mm_heap *h, uint32_t n, int kind)
    shrinking as they go; so after a crash the run is still a sound,
    smaller huge run, and recovery goes on from there.  */
 static void
-huge_steps (struct mm_heap *h, uint32_t page)
+huge_steps (struct mm_heap *h, uint32_t page, uint8_t zero)
 {
   struct mm_header *hdr = h->hdr;
   struct mm_page *d = mmi_desc (h, page);
@@ -421,13 +424,13 @@ huge_steps (struct mm_heap *h, uint32_t page)
 	{
 	  segmap_set (h, last, 1);
 	  make_free (h, last * SPP + MM_META_PAGES, MM_SEG_DATA_PAGES,
-		     MM_F_RELEASED | MM_F_ZERO);
+		     MM_F_RELEASED | zero);
 	  bin_insert (h, last * SPP + MM_META_PAGES);
 	}
       MMI_W (h, d->npages, last * SPP - page);
       mmi_jcommit (h);
     }
-  make_free (h, page, MM_SEG_DATA_PAGES, MM_F_RELEASED | MM_F_ZERO);
+  make_free (h, page, MM_SEG_DATA_PAGES, MM_F_RELEASED | zero);
   bin_insert (h, page);
   MMI_W (h, hdr->intent, MM_INTENT_NONE);
 }
@@ -440,20 +443,21 @@ free_huge (struct mm_heap *h, uint32_t page, uint32_t n)
   struct mm_header *hdr = h->hdr;
   uint32_t last = (page + n - 1) / SPP;
 
-  mmi_release_pages (h, page, n);
   if ((uint64_t) (last + 1) * SPP == mmi_top_page (h))
     {
       /* At the top: the top goes back to the run's first page, and the
-	 segments it covered are unused again.  */
+	 segments it covered are unused again; their pages are given
+	 back once that is committed.  */
       MMI_W (h, hdr->top, (uint64_t) page << MM_PAGE_SHIFT);
+      defer_release (h, page, n, 0);
       return;
     }
   /* From here on the block is free whatever happens: recovery
-     finishes the job.  */
+     finishes the job.  Only now may its pages lose their contents.  */
   MMI_W (h, hdr->intent_page, page);
   MMI_W (h, hdr->intent, MM_INTENT_FREE_HUGE);
   mmi_jcommit (h);
-  huge_steps (h, page);
+  huge_steps (h, page, mmi_release_pages (h, page, n) == 0 ? MM_F_ZERO : 0);
 }
 
 /* Recovery (journal.c): finish the huge free recorded as the heap's
@@ -475,7 +479,10 @@ mmi_pages_resume (struct mm_heap *h)
       if (d->kind == MM_K_LARGE && d->npages >= MM_SEG_DATA_PAGES
 	  && (uint64_t) page + d->npages <= mmi_top_page (h))
 	{
-	  huge_steps (h, page);
+	  /* The block is free already; its pages may not have been
+	     given back yet.  */
+	  huge_steps (h, page, mmi_release_pages (h, page, d->npages) == 0
+		      ? MM_F_ZERO : 0);
 	  return;
 	}
     }
@@ -542,18 +549,69 @@ mmi_pages_free (struct mm_heap *h, uint32_t page)
   if (page + n == top)
     {
       /* The top comes down; what it leaves is given back when large.  */
-      if (n >= MM_RELEASE_PAGES)
-	mmi_release_pages (h, page, n);
       MMI_W (h, hdr->top, (uint64_t) page << MM_PAGE_SHIFT);
+      if (n >= MM_RELEASE_PAGES)
+	defer_release (h, page, n, 0);
       return;
     }
-  if (n >= MM_RELEASE_PAGES && !(flags & MM_F_ZERO))
-    {
-      mmi_release_pages (h, page, n);
-      flags |= MM_F_RELEASED | MM_F_ZERO;
-    }
+  /* A large free run is given back after the commit; it is marked
+     zero only then (mmi_release_pending).  */
+  if (n >= MM_RELEASE_PAGES && !(flags & MM_F_ZERO)
+      && defer_release (h, page, n, 1))
+    flags |= MM_F_RELEASED;
   make_free (h, page, n, flags);
   bin_insert (h, page);
+}
+
+/* Remember to give back pages [PAGE, PAGE + N) once the operation in
+   flight commits: a hole punched now would survive the undo of the
+   operation if its process died before the commit, and leave a block
+   or a run the journal restores with its contents gone.  ZERO: the
+   pages are then a free run to be marked MM_F_ZERO.  Returns 0 when
+   the release cannot be deferred (the pages are simply kept).  */
+static int
+defer_release (struct mm_heap *h, uint32_t page, uint32_t n, uint32_t zero)
+{
+  if (h->nrel >= MM_REL_PENDING)
+    return 0;
+  h->rel[h->nrel].page = page;
+  h->rel[h->nrel].n = n;
+  h->rel[h->nrel].zero = zero;
+  h->nrel++;
+  return 1;
+}
+
+/* The operation committed (journal.c): give back the pages it freed.
+   Each run is looked at again, so a run something else took meanwhile
+   is never touched.  Marking a free run zero is a single store, sound
+   before and after, so it needs no journal.  */
+void
+mmi_release_pending (struct mm_heap *h)
+{
+  unsigned int i, n = h->nrel;
+
+  h->nrel = 0;
+  for (i = 0; i < n; i++)
+    {
+      uint32_t page = h->rel[i].page, len = h->rel[i].n;
+      uint32_t top = mmi_top_page (h);
+      struct mm_page *d;
+
+      if (!h->rel[i].zero)
+	{
+	  /* Above the top: nothing of the heap lives there.  */
+	  if (page >= top && (uint64_t) page + len <= h->mapped >> MM_PAGE_SHIFT)
+	    mmi_release_pages (h, page, len);
+	  continue;
+	}
+      if (!run_in_bounds (h, page, len))
+	continue;
+      d = mmi_desc (h, page);
+      if (d->kind != MM_K_FREE || d->npages != len || (d->flags & MM_F_ZERO))
+	continue;
+      if (mmi_release_pages (h, page, len) == 0)
+	d->flags |= MM_F_ZERO;
+    }
 }
 
 /* Split the allocated run at PAGE after its first K pages; the second

@@ -1,7 +1,10 @@
 /* valgrind.c -- heaps describe their blocks to valgrind's memcheck
    (--with-valgrind): a leak, a read after free and a double free inside
    an anonymous heap and inside a file heap are reported by memcheck,
-   and a clean program reports nothing.  The program runs itself under
+   and name the function that did it (the leak's allocation stack,
+   the invalid read's first frame, the invalid free's stack); a clean
+   program, which also uses mrealloc, mcalloc and mmemalign, reports
+   nothing.  The program runs itself under
    valgrind with a mode argument; without valgrind, or without the
    client requests built in, or under the sanitizers, it is UNSUPPORTED.
    Copyright (C) 2026 The mmalloc developers.
@@ -34,6 +37,45 @@ child_heap (const char *kind, const char *file)
   return mmalloc_attach (fd, NULL);
 }
 
+/* The bugs, each in a function of its own (never inlined) that
+   memcheck's stack traces must name.  VOLATILE keeps the compiler from
+   dropping the stores and the read.  */
+void leak_block (void *md);
+void read_after_free (void *md);
+void free_twice (void *md);
+
+__attribute__ ((__noinline__)) void
+leak_block (void *md)
+{
+  char *volatile p = mmalloc (md, 100);	/* lost when P is overwritten */
+
+  memset (p, 1, 100);
+  p = mmalloc (md, 64);
+  mfree (md, p);
+  p = NULL;
+}
+
+__attribute__ ((__noinline__)) void
+read_after_free (void *md)
+{
+  char *volatile p = mmalloc (md, 64);
+  volatile char c;
+
+  memset (p, 2, 64);
+  mfree (md, p);
+  c = p[8];			/* read after free */
+  (void) c;
+}
+
+__attribute__ ((__noinline__)) void
+free_twice (void *md)
+{
+  char *volatile p = mmalloc (md, 100000);
+
+  mfree (md, p);
+  mfree (md, p);		/* double free */
+}
+
 /* The modes run under valgrind.  Their exit status does not matter:
    memcheck's report is what the parent reads.  */
 static int
@@ -41,32 +83,15 @@ child (const char *mode, const char *kind, const char *file)
 {
   void *md = child_heap (kind, file);
   char *volatile p;
-  volatile char c;
 
   if (md == NULL)
     return 2;
   if (strcmp (mode, "leak") == 0)
-    {
-      p = mmalloc (md, 100);	/* lost when P is overwritten */
-      memset (p, 1, 100);
-      p = mmalloc (md, 64);
-      mfree (md, p);
-      p = NULL;
-    }
+    leak_block (md);
   else if (strcmp (mode, "uaf") == 0)
-    {
-      p = mmalloc (md, 64);
-      memset (p, 2, 64);
-      mfree (md, p);
-      c = p[8];			/* read after free */
-      (void) c;
-    }
+    read_after_free (md);
   else if (strcmp (mode, "double") == 0)
-    {
-      p = mmalloc (md, 100000);
-      mfree (md, p);
-      mfree (md, p);		/* double free */
-    }
+    free_twice (md);
   else
     {
       int i;
@@ -77,10 +102,66 @@ child (const char *mode, const char *kind, const char *file)
 	  p = mrealloc (md, p, (size_t) (i % 5000) + 1);
 	  mfree (md, p);
 	}
+      p = mcalloc (md, 10, 1000);
+      mfree (md, p);
+      p = mmemalign (md, 4096, 20000);
+      mfree (md, p);
     }
   /* The file heap is left attached on purpose: detaching unmaps the
      region, and memcheck reports leaks at exit.  */
   return 0;
+}
+
+/* Whether memcheck's report R names function FN of this file in a
+   stack frame ("FN (valgrind.c:LINE)").  */
+static int
+names (const char *r, const char *fn)
+{
+  char want[64];
+
+  snprintf (want, sizeof want, ": %s (valgrind.c:", fn);
+  return r != NULL && strstr (r, want) != NULL;
+}
+
+/* The part of report R from the line containing WHAT to the next blank
+   line (one error), malloc'd; "" when WHAT is not there.  */
+static char *
+error_of (const char *r, const char *what)
+{
+  const char *s = r != NULL ? strstr (r, what) : NULL;
+  const char *e;
+  char *out;
+  size_t n;
+
+  if (s == NULL)
+    return strdup ("");
+  while (s > r && s[-1] != '\n')
+    s--;
+  e = s;
+  /* Each line of an error starts "==PID== "; a line with nothing after
+     that ends the error.  */
+  for (;;)
+    {
+      const char *nl = strchr (e, '\n');
+      const char *body;
+      if (nl == NULL)
+	{
+	  e += strlen (e);
+	  break;
+	}
+      body = strstr (e, "== ");
+      if (e != s && (body == NULL || body > nl || body + 3 >= nl))
+	break;
+      e = nl + 1;
+    }
+  n = (size_t) (e - s);
+  out = malloc (n + 1);
+  if (out != NULL)
+    {
+      memcpy (out, s, n);
+      out[n] = '\0';
+    }
+  return out;
 }
 
 /* Run MODE on KIND under valgrind; the report goes to REPORT.  Returns
@@ -142,29 +223,70 @@ main (int argc, char **argv)
   snprintf (report, sizeof report, "check-valgrind-%ld.tmp",
 	    (long) getpid ());
 
+  {
+    /* valgrind before 3.20 cannot read DWARF 5 (clang's default debug
+       info): its reports then carry warnings, and no names.  */
+    char *r = run (self, "clean", "anon", file, report);
+    if (r != NULL && strstr (r, "Serious error when reading debug info"))
+      {
+	mmt_unsupported ("memcheck reports (this valgrind cannot read the "
+			 "program's debug info)");
+	free (r);
+	mmt_exit ();
+      }
+    free (r);
+  }
   for (k = 0; k < 2; k++)
     {
       const char *kind = kinds[k];
-      char *r;
+      char *r, *e;
 
       r = run (self, "leak", kind, file, report);
-      CHECK (r != NULL && strstr (r, "100 bytes in 1 blocks are definitely "
-				  "lost") != NULL,
-	     "%s heap: memcheck reports the leaked 100-byte block", kind);
+      e = error_of (r, "definitely lost");
+      CHECK (strstr (e, "100 bytes in 1 blocks are definitely lost")
+	     != NULL, "%s heap: memcheck reports the leaked 100-byte block",
+	     kind);
+      CHECK (names (e, "leak_block") && names (e, "main"),
+	     "%s heap: the leak's allocation stack names leak_block (and "
+	     "main)", kind);
       CHECK (r != NULL && strstr (r, "64 bytes in 1 blocks") == NULL,
 	     "%s heap: the freed 64-byte block is not reported", kind);
+      if (e[0] == '\0' || !names (e, "leak_block"))
+	mmt_note ("report: %.1500s", r != NULL ? r : "(none)");
+      free (e);
       free (r);
 
       r = run (self, "uaf", kind, file, report);
-      CHECK (r != NULL && strstr (r, "Invalid read of size 1") != NULL
-	     && strstr (r, "8 bytes inside a block of size 64 free'd")
-	     != NULL,
+      e = error_of (r, "Invalid read of size 1");
+      CHECK (e[0] != '\0' && strstr (e, "8 bytes inside a block of size 64 "
+				      "free'd") != NULL,
 	     "%s heap: memcheck reports the read after free", kind);
+      {
+	/* The read is in read_after_free: the error's first frame.  */
+	const char *at = strstr (e, "   at 0x");
+	const char *nl = at != NULL ? strchr (at, '\n') : NULL;
+	CHECK (at != NULL && nl != NULL && strstr (at, ": read_after_free "
+						   "(valgrind.c:") != NULL
+	       && strstr (at, ": read_after_free (valgrind.c:") < nl,
+	       "%s heap: the invalid read is at read_after_free (its first "
+	       "frame)", kind);
+      }
+      CHECK (strstr (e, "Block was alloc'd at") != NULL
+	     && strstr (e, "free'd") != NULL,
+	     "%s heap: memcheck tells where the block was freed and "
+	     "allocated", kind);
+      if (!names (e, "read_after_free"))
+	mmt_note ("report: %.1500s", r != NULL ? r : "(none)");
+      free (e);
       free (r);
 
       r = run (self, "double", kind, file, report);
-      CHECK (r != NULL && strstr (r, "Invalid free") != NULL,
-	     "%s heap: memcheck reports the double free", kind);
+      e = error_of (r, "Invalid free");
+      CHECK (e[0] != '\0', "%s heap: memcheck reports the double free",
+	     kind);
+      CHECK (names (e, "free_twice"), "%s heap: the invalid free names "
+	     "free_twice", kind);
+      free (e);
       free (r);
 
       r = run (self, "clean", kind, file, report);
