@@ -175,39 +175,10 @@ expect_report (unsigned long before, const char *what, const void *p)
     FZ_FAIL ("%s %p was not reported", what, p);
 }
 
-/* Known bug: a small run carved from the pages of a freed checked
-   large block starts on the large block's stale head, whose magic says
-   "freed", and handing out its first slot is reported as a write after
-   free (mmi_checked_alloc).  Whether P is such a slot.  */
-static const void *stale[64];	/* freed checked large blocks */
-static unsigned int nstale;
-
-static void
-note_freed (const struct slot *s)
-{
-  if (s->checked && s->size + 17 > 16384)
-    stale[nstale++ % 64] = s->p;
-}
-
-static int
-known_stale_head (const void *p)
-{
-#ifdef FZ_TOLERATE_KNOWN
-  unsigned int i;
-
-  for (i = 0; i < 64; i++)
-    if (stale[i] == p)
-      return 1;
-#else
-  (void) p;
-#endif
-  return 0;
-}
-
 static void
 expect_quiet (unsigned long before, const char *what, const void *p)
 {
-  if (aborts != before && !known_stale_head (p))
+  if (aborts != before)
     FZ_FAIL ("%s %p reported although the heap is sound", what, p);
 }
 
@@ -268,26 +239,19 @@ step (struct in *in)
 	unsigned int k = get8 (in);
 	size_t align = k & 0x80 ? (size_t) (k & 0x7f) + 1
 	  : (size_t) 1 << (k % 14);
-#ifdef FZ_TOLERATE_KNOWN
-	/* Known bug: checked blocks ignore alignments up to 16 that are
-	   not powers of two (mmi_checked_alloc).  */
-	if (align < 16 && (align & (align - 1)) != 0)
-	  align = 16;
-	/* Known bug: classify () reads a check head at P - 16 without
-	   checking its alignment, so odd alignments give blocks whose
-	   frees are misaligned accesses (UBSan).  */
-	if (align > 16 && align % 16 != 0)
-	  align = (align + 15) & ~(size_t) 15;
-#endif
 	n = get_size (in);
 	p = mmemalign (md, align, n);
 	TRACE ("  mmemalign (%zu, %zu) = %p\n", align, n, p);
 	if (p != NULL && (uintptr_t) p % align != 0)
 	  FZ_FAIL ("mmemalign (%zu) gave %p", align, p);
 	take (s, p, n, c);
-	/* Alignments the head cannot be fitted to get plain blocks.  */
-	if (align > 16 && ((align & (align - 1)) != 0 || align > 4096))
-	  s->checked = 0;
+	/* Alignments whose least common multiple with 16 is past a page
+	   get plain blocks (the head cannot be fitted).  */
+	{
+	  size_t low = align & -align;	/* largest power of two in it */
+	  if (align * 16 / (low < 16 ? low : 16) > 4096)
+	    s->checked = 0;
+	}
 	expect_quiet (before, "mmemalign", p);
       }
       break;
@@ -309,7 +273,6 @@ step (struct in *in)
       verify (s, "mfree");
       mfree (md, s->p);
       s->state = S_FREED;
-      note_freed (s);
       expect_quiet (before, "mfree", s->p);
       break;
     case 7:			/* mrealloc */
@@ -323,12 +286,10 @@ step (struct in *in)
       if (n == 0)
 	{
 	  s->state = S_FREED;
-	  note_freed (s);
 	  break;
 	}
       if (p == NULL)
 	break;
-      note_freed (s);
       {
 	size_t keep = n < s->size ? n : s->size, i;
 	for (i = 0; i < keep; i++)
@@ -356,13 +317,6 @@ step (struct in *in)
       if (s->state != S_LIVE || s->size < 2)
 	break;
       n = 1 + get8 (in) % (s->size - 1);
-#ifdef FZ_TOLERATE_KNOWN
-      /* Known bug: classify () reads a check head at P - 16 without
-	 checking its alignment (UBSan: misaligned access).  */
-      n &= ~(size_t) 15;
-      if (n == 0)
-	break;
-#endif
       mfree (md, s->p + n);
       expect_report (before, "interior pointer", s->p + n);
       break;
@@ -401,7 +355,6 @@ step (struct in *in)
       dirty = 1;
       if (mmprobe (md, s->p) != MMPROBE_TAIL)
 	FZ_FAIL ("mmprobe missed an overrun of %p", (void *) s->p);
-      note_freed (s);
       mfree (md, s->p);
       expect_report (before, "overrun of", s->p);
       break;
@@ -418,16 +371,9 @@ step (struct in *in)
 	if (mmprobe (md, s->p) == MMPROBE_OK)
 	  FZ_FAIL ("mmprobe missed an underrun of %p (byte -%u)",
 		   (void *) s->p, k);
-#ifdef FZ_TOLERATE_KNOWN
-	/* Known bug: mrealloc copies head->size bytes from a block whose
-	   size field is wrecked (mmi_checked_realloc).  */
-	if (k > 8)
-	  how = 0;
-#endif
 	if (how == 0)
 	  {
 	    /* Freed anyway when the wreck reads as a smaller size.  */
-	    note_freed (s);
 	    mfree (md, s->p);
 	    expect_report (before, "underrun of", s->p);
 	    break;
@@ -437,7 +383,6 @@ step (struct in *in)
 	/* A block with a sound magic word may still be moved.  */
 	if (p != NULL)
 	  {
-	    note_freed (s);
 	    s->state = S_EMPTY;
 	    take (s, p, 20, c);
 	  }
@@ -512,7 +457,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (mmcheckf (md, count_abort, 1) != 1)
     FZ_FAIL ("mmcheckf refused");
   memset (slots, 0, sizeof slots);
-  memset (stale, 0, sizeof stale);
   dirty = 0;
   aborts = 0;
 

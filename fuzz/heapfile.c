@@ -16,7 +16,6 @@
 #include "fuzz.h"
 #include <mmalloc.h>
 #include "mmprivate.h"
-#include "known.h"
 
 static unsigned long reports;
 
@@ -124,7 +123,6 @@ copy_input (const uint8_t *data, size_t size, size_t *pad)
   *pad = 0;
   if (FZ_BASE != 0 && size >= offsetof (struct mm_header, base) + 8)
     fz_put64 (buf, offsetof (struct mm_header, base), FZ_BASE);
-  fz_tolerate_heap (buf, size);
   if (size >= offsetof (struct mm_header, mapped) + 8)
     {
       uint64_t mapped = fz_get64 (buf, offsetof (struct mm_header, mapped));

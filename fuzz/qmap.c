@@ -16,7 +16,6 @@
 #include <mmalloc.h>
 #include "mmprivate.h"
 #include "qprivate.h"
-#include "known.h"
 
 static void
 use_map (void *map)
@@ -70,31 +69,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       if (mapped > size && mapped <= FZ_PAD_MAX)
 	pad = (size_t) mapped;
     }
-#ifdef FZ_TOLERATE_KNOWN
-  /* Known bugs: the heap's (known.h), and lock words that say
-     "locked" in a static map's stream mutexes hang forever (nothing
-     remakes them at load time).  Unlock them.  */
-  if (size >= offsetof (struct mm_header, lock) + sizeof (pthread_mutex_t))
-    {
-      uint64_t key0 = fz_get64 (buf, offsetof (struct mm_header, keys));
-      uint32_t i, streams;
-
-      fz_tolerate_heap (buf, size);
-      if (FZ_BASE != 0 && key0 >= FZ_BASE && key0 - FZ_BASE < size
-	  && size - (key0 - FZ_BASE) >= QP_CTL_HEAD)
-	{
-	  size_t off = (size_t) (key0 - FZ_BASE);
-	  memcpy (&streams, buf + off + offsetof (struct qp_ctl, streams),
-		  sizeof streams);
-	  for (i = 0; i < streams && i < QP_MAX_STREAMS; i++)
-	    {
-	      size_t m = off + QP_CTL_HEAD + i * QP_STREAM_SIZE;
-	      if (m + sizeof (pthread_mutex_t) <= size)
-		memset (buf + m, 0, sizeof (pthread_mutex_t));
-	    }
-	}
-    }
-#endif
   fz_file_set (buf, size, pad);
   free (buf);
 

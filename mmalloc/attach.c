@@ -59,7 +59,14 @@ mmi_format (struct mm_heap *h, unsigned int flags, size_t capacity,
   hdr->nclasses = MM_NCLASSES;
   hdr->base = (uintptr_t) h->base;
   hdr->mapped = h->mapped;
-  hdr->capacity = capacity != 0 ? capacity : max_region ();
+  {
+    /* No further than the address space goes above the base (32-bit
+       hosts), so that the file can be attached again.  */
+    uint64_t room = ((uint64_t) UINTPTR_MAX - (uintptr_t) h->base + 1)
+      & ~(uint64_t) (MM_PAGE - 1);
+    uint64_t cap = capacity != 0 ? capacity : max_region ();
+    hdr->capacity = room < cap ? room : cap;
+  }
   hdr->top = hdr->hwm = MM_FIRST_BYTES;
   hdr->flags = flags;
   hdr->state = MM_STATE_DIRTY;
@@ -231,21 +238,30 @@ reuse_heap (struct mm_heap *h)
       errno = h->saved_errno;
       return -1;
     }
+  h->alone = alone;
   if (!h->rdonly)
     {
       h->journal = (struct mm_jentry *) (h->base + MM_JOURNAL_OFF);
+      /* Nobody else attached: nobody can hold the lock either, whatever
+	 its word says (a dead thread's id after a machine crash, or a
+	 damaged file), so it is made anew.  */
+      if (alone && (errno = mmi_lock_init (h, 1)) != 0)
+	return -1;
       if (alone && (h->hdr->state != MM_STATE_CLEAN || h->hdr->jlen != 0
 		    || h->hdr->intent != MM_INTENT_NONE))
 	{
 	  /* Attached, says the heap, but nobody is: every process that
-	     had it died.  Nobody can hold the lock either, whatever its
-	     word says (a dead thread's id, after a machine crash), so it
-	     is made anew; then the operation in flight is undone.  */
-	  if ((errno = mmi_lock_init (h, 1)) != 0)
-	    return -1;
+	     had it died.  The operation in flight is undone; what the
+	     journal wrote back is checked like the header we read.  */
 	  if (mmi_recover (h) == 0)
 	    h->hdr->recoveries++;
 	  h->hdr->nattached = 0;
+	  if (validate_header (h->hdr, sizeof *h->hdr, h->mapped) != 0
+	      || h->hdr->mapped != h->mapped)
+	    {
+	      errno = EUCLEAN;
+	      return -1;
+	    }
 	}
       if (mmi_lock (h) != 0)
 	return -1;
@@ -370,4 +386,15 @@ void *
 mmalloc_attach (int fd, void *baseaddr)
 {
   return mmalloc_attach_opts (fd, baseaddr, NULL);
+}
+
+/* For the qalloc façade (same library, not exported): whether heap MD
+   is a heap file no other process had attached when this process
+   attached it, so that locks kept in it may be made anew.  */
+int
+mmi_attached_alone (void *md)
+{
+  struct mm_heap *h = md != NULL ? mmi_heap_of (md) : NULL;
+
+  return h != NULL && h->backend == MM_B_FILE && h->alone;
 }

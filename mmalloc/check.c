@@ -86,6 +86,16 @@ check_tails (struct mm_heap *h, uint32_t page, uint32_t n, int all)
 	return fail (h, "page %u: not marked as part of the run at %u",
 		     page + i, page);
     }
+  /* The other pages inside the run name no block of their own (so a
+     pointer into the run is never taken for one).  */
+  for (i = 1; i + 1 < n && !all; i++)
+    {
+      struct mm_page *t = mmi_desc (h, page + i);
+      if (t->kind != MM_K_NONE && t->kind != MM_K_FREE
+	  && t->kind != MM_K_TAIL)
+	return fail (h, "page %u: inside the run at %u, but marked as "
+		     "a run of its own", page + i, page);
+    }
   return 0;
 }
 

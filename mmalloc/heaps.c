@@ -111,6 +111,7 @@ mmi_heap_new (void)
       h->lockfd = -1;
       h->journal = NULL;
       h->rdonly = 0;
+      h->alone = 0;
       h->mapped = h->reserved = h->fmapped = 0;
       h->saved_errno = 0;
       h->traced = 0;

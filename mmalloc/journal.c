@@ -96,6 +96,14 @@ entry_ok (struct mm_heap *h, uint64_t off)
 
   if (off % 8 != 0 || off >= h->mapped)
     return 0;
+  /* Operations never change the header's description of the region
+     (magic to capacity) nor its stripes: an entry naming them comes
+     from a damaged file.  */
+  if (off < offsetof (struct mm_header, top))
+    return 0;
+  if (off + 8 > offsetof (struct mm_header, streams)
+      && off < offsetof (struct mm_header, nattached) + 4)
+    return 0;
   if (off >= offsetof (struct mm_header, jlen)
       && off < offsetof (struct mm_header, intent))
     return 0;			/* the journal's own count */

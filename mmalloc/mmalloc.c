@@ -207,11 +207,11 @@ mmi_large_alloc (struct mm_heap *h, size_t size, size_t align, int *zero)
 
   if (align > MM_PAGE || (align & (align - 1)) != 0)
     {
-      if (size > MM_MAX_REGION || align > MM_MAX_REGION)
+      if (size > MM_MAX_BLOCK || align > MM_MAX_BLOCK)
 	goto nomem;
       span = size + align - 1;
     }
-  if (span > MM_MAX_REGION - MM_PAGE)
+  if (span > MM_MAX_BLOCK - MM_PAGE)
     goto nomem;
   n = (uint32_t) ((span + MM_PAGE - 1) >> MM_PAGE_SHIFT);
   page = mmi_pages_alloc (h, n, MM_K_LARGE);

@@ -82,6 +82,17 @@ botch (struct mm_heap *h)
     abort ();
 }
 
+/* The greatest common divisor of N (not 0) and 16.  */
+static size_t
+gcd16 (size_t n)
+{
+  size_t g = 16;
+
+  while (n % g != 0)
+    g /= 2;
+  return g;
+}
+
 /* A checked block of SIZE bytes (aligned to ALIGN when it is above
    16) from locked heap H.  */
 void *
@@ -96,12 +107,19 @@ mmi_checked_alloc (struct mm_heap *h, size_t size, size_t align)
       errno = ENOMEM;
       return NULL;
     }
-  if (align > 16 && ((align & (align - 1)) != 0 || align > MM_PAGE))
-    /* Alignments the head cannot be fitted to get an unchecked block,
-       which mfree recognises by its run.  */
+  /* Checked blocks are 16-aligned (classify relies on it), so a block
+     aligned to ALIGN is aligned to the least common multiple of ALIGN
+     and 16; when that is more than a page, the head cannot be fitted
+     in the first page of the run, and the block is an unchecked one,
+     which mfree recognises by its run.  */
+  if (align < 16)
+    align = (align & (align - 1)) == 0 ? 16 : align * (16 / gcd16 (align));
+  else if (align % 16 != 0)
+    align = align > MM_PAGE ? align : align * (16 / gcd16 (align));
+  if (align > MM_PAGE)
     return mmi_aligned_alloc (h, align, size);
 
-  if (align <= 16 && total <= MM_SMALL_MAX)
+  if (align == 16 && total <= MM_SMALL_MAX)
     {
       unsigned int c = mmi_class_of (total);
       int fromlist = 0;
@@ -115,10 +133,11 @@ mmi_checked_alloc (struct mm_heap *h, size_t size, size_t align)
     }
   else
     {
-      /* A page run with the block's head just below an ALIGN boundary
-	 (ALIGN a power of two up to a page).  */
-      size_t lead = align > 16 ? align - HEAD_SIZE : 0;
-      if (__builtin_add_overflow (total, lead, &total))
+      /* A page run with the block's head just below the first ALIGN
+	 boundary past its first 16 bytes: LEAD bytes in, less than
+	 ALIGN (at most a page), which mfree reads from the run.  */
+      size_t lead;
+      if (__builtin_add_overflow (total, align - HEAD_SIZE, &total))
 	{
 	  errno = ENOMEM;
 	  return NULL;
@@ -126,6 +145,7 @@ mmi_checked_alloc (struct mm_heap *h, size_t size, size_t align)
       p = mmi_large_alloc (h, total, 0, NULL);
       if (p == NULL)
 	return NULL;
+      lead = (align - ((uintptr_t) p + HEAD_SIZE) % align) % align;
       {
 	struct mm_page *d = mmi_desc (h, mmi_page_of (h, p));
 	MMI_W (h, d->nused, (uint32_t) lead);
@@ -155,6 +175,14 @@ classify (struct mm_heap *h, void *p, struct mm_check_head **headp)
   uint32_t page, hpage = 0;
   struct mm_page *d, *hd;
 
+  /* Checked blocks are 16-byte aligned; a pointer that is not has no
+     head to look at (an unchecked block of an odd alignment, or no
+     block at all).  */
+  if ((uintptr_t) p % HEAD_SIZE != 0)
+    {
+      d = mmi_block_of (h, p, &page);
+      return d != NULL && !(d->flags & MM_F_CHECKED) ? 0 : -1;
+    }
   /* P is a checked block when a checked block starts 16 bytes before it
      in the same run (checked objects are never 16 bytes long, so P is
      then no block start of its own).  */
@@ -278,6 +306,13 @@ mmi_checked_realloc (struct mm_heap *h, void *p, size_t size)
 	    }
 	}
       old = (size_t) head->size;
+      {
+	/* A wrecked size field never makes the copy leave the block.  */
+	struct mm_page *d = mmi_block_of (h, head, &page);
+	size_t room = mmi_block_size (h, d) - HEAD_SIZE;
+	if (old >= room)
+	  old = room - 1;
+      }
       break;
     case 0:
       old = mmi_block_size (h, mmi_block_of (h, p, &page));

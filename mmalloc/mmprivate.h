@@ -104,6 +104,11 @@ extern int mmi_valgrind __attribute__ ((visibility ("hidden")));
    space runs out first.  */
 #define MM_MAX_SEGS	((uint32_t) (2 * MM_PAGE * 8))
 #define MM_MAX_REGION	((uint64_t) MM_MAX_SEGS << MM_SEG_SHIFT)
+/* The largest block one call may ask for: the region's limit, or half
+   the address space on hosts where that is smaller (32-bit), so that
+   sizes plus alignments and headers never wrap around.  */
+#define MM_MAX_BLOCK \
+  ((size_t) (MM_MAX_REGION < SIZE_MAX / 2 ? MM_MAX_REGION : SIZE_MAX / 2))
 
 /* Size classes: 16-byte steps to 128, then four per power of two up
    to 16 KiB, so no request is rounded up by more than 25 %.  */
@@ -277,6 +282,8 @@ struct mm_heap
   struct mm_jentry *journal;	/* heap files: the undo journal; else NULL */
   enum mm_backend backend;
   int rdonly;			/* attached MMALLOC_RDONLY */
+  int alone;			/* heap files: no other process was attached
+				   when this one attached */
   size_t mapped;		/* bytes usable in this process */
   size_t reserved;		/* bytes of address space we own */
   size_t fmapped;		/* file heaps: bytes the file is mapped over,

@@ -42,7 +42,7 @@ resize (struct mm_heap *h, void *p, struct mm_page *d, uint32_t head,
       if (size <= MM_SMALL_MAX && mmi_class_of (size) == d->cls)
 	return in_place (p, old, size);
     }
-  else if (size > MM_SMALL_MAX && size <= MM_MAX_REGION)
+  else if (size > MM_SMALL_MAX && size <= MM_MAX_BLOCK)
     {
       uint32_t npages = d->npages;
       uint64_t want = ((uint64_t) d->nused + size + MM_PAGE - 1)

@@ -447,7 +447,8 @@ free_huge (struct mm_heap *h, uint32_t page, uint32_t n)
     {
       /* At the top: the top goes back to the run's first page, and the
 	 segments it covered are unused again; their pages are given
-	 back once that is committed.  */
+	 back once that is committed.  Its head names no block now.  */
+      MMI_W (h, mmi_desc (h, page)->kind, MM_K_FREE);
       MMI_W (h, hdr->top, (uint64_t) page << MM_PAGE_SHIFT);
       defer_release (h, page, n, 0);
       return;
@@ -496,6 +497,7 @@ mmi_pages_free (struct mm_heap *h, uint32_t page)
 {
   struct mm_header *hdr = h->hdr;
   struct mm_page *d = mmi_desc (h, page), *o;
+  uint32_t orig = page;
   uint32_t n = d->npages, first = seg_start (page) + MM_META_PAGES;
   uint32_t top = mmi_top_page (h);
   uint8_t flags = d->flags & (MM_F_RELEASED | MM_F_ZERO);
@@ -546,9 +548,22 @@ mmi_pages_free (struct mm_heap *h, uint32_t page)
 	}
     }
 
+  /* Invariant: a page that starts no run has a descriptor that names
+     no block (a tail, or a free head), so that a pointer into the
+     middle of a run is never taken for a block of its own.  The freed
+     run's head becomes a tail when it merged with the run before.  */
+  if (orig != page)
+    {
+      o = mmi_desc (h, orig);
+      MMI_W (h, o->kind, MM_K_TAIL);
+      MMI_W (h, o->head, page);
+    }
   if (page + n == top)
     {
-      /* The top comes down; what it leaves is given back when large.  */
+      /* The top comes down; what it leaves is given back when large.
+	 The run's head is left a free head: the pages above the top
+	 keep the invariant above for when the top grows again.  */
+      MMI_W (h, mmi_desc (h, page)->kind, MM_K_FREE);
       MMI_W (h, hdr->top, (uint64_t) page << MM_PAGE_SHIFT);
       if (n >= MM_RELEASE_PAGES)
 	defer_release (h, page, n, 0);

@@ -207,7 +207,14 @@ attach_map (struct qp_map *m, int fd)
   if (ctl->kind == QP_STATIC)
     {
       m->kind = QP_STATIC;
-      return qp_static_open (m, usable);
+      if (qp_static_open (m, usable) != 0)
+	return -1;
+      /* Nobody else has the map: nobody holds its stream locks,
+	 whatever their words say (a damaged file, or a machine crash
+	 with a lock held), so they are made anew rather than trusted.  */
+      if (mmi_attached_alone (m->md))
+	return qp_static_relock (m);
+      return 0;
     }
   if (ctl->kind == QP_DYNAMIC)
     {

@@ -35,6 +35,10 @@
 #include <mmalloc.h>
 #include "qthread/qalloc.h"
 
+/* From the engine (attach.c), hidden: whether no other process had the
+   heap file attached when this process attached it.  */
+int mmi_attached_alone (void *md) __attribute__ ((visibility ("hidden")));
+
 #if defined __GNUC__ || defined __clang__
 # define QP_HIDDEN __attribute__ ((visibility ("hidden")))
 #else
@@ -155,6 +159,7 @@ int qp_static_layout (struct qp_layout *l, off_t filesize, size_t itemsize,
 int qp_static_format (struct qp_ctl *ctl, const struct qp_layout *l)
   QP_HIDDEN;
 int qp_static_open (struct qp_map *m, size_t usable) QP_HIDDEN;
+int qp_static_relock (struct qp_map *m) QP_HIDDEN;
 
 /* dynmap.c */
 int qp_dynamic_layout (struct qp_layout *l, off_t filesize, size_t streams)

@@ -256,3 +256,25 @@ qalloc_statfree (void *block, mapinfo_t *map)
   st->head = block;
   qp_mutex_unlock (&st->lock);
 }
+
+/* Make the stream locks of static map M anew (no other process has the
+   map).  0, or -1 with errno set.  */
+int
+qp_static_relock (struct qp_map *m)
+{
+  unsigned int i;
+  int rc;
+
+  for (i = 0; i < m->streams; i++)
+    {
+      struct qp_stream *st = (struct qp_stream *) ((char *) m->ctl
+						   + QP_CTL_HEAD
+						   + i * QP_STREAM_SIZE);
+      if ((rc = qp_mutex_init (&st->lock)) != 0)
+	{
+	  errno = rc;
+	  return -1;
+	}
+    }
+  return 0;
+}
