@@ -58,22 +58,29 @@ main (int argc, char **argv)
 
   if (argc < 3)
     {
-      fprintf (stderr, "usage: %s default|anon|file:PATH WORKLOAD...\n"
+      fprintf (stderr, "usage: %s default|anon|file:PATH|cfile:PATH WORKLOAD...\n"
 	       "workloads: %s fill\n", argv[0], WL_NAMES);
       return 2;
     }
   if (strcmp (argv[1], "anon") == 0)
     bench_md = mmalloc_attach (-1, NULL);
-  else if (strncmp (argv[1], "file:", 5) == 0)
+  else if (strncmp (argv[1], "file:", 5) == 0
+	   || strncmp (argv[1], "cfile:", 6) == 0)
     {
-      path = argv[1] + 5;
+      /* cfile: the heap file with per-thread caches (MMALLOC_CACHE).  */
+      struct mmalloc_options o;
+      int cached = argv[1][0] == 'c';
+      path = argv[1] + (cached ? 6 : 5);
       fd = open (path, O_RDWR | O_CREAT | O_EXCL, 0600);
       if (fd < 0)
 	{
 	  perror (path);
 	  return 2;
 	}
-      bench_md = mmalloc_attach (fd, NULL);
+      memset (&o, 0, sizeof o);
+      o.size = sizeof o;
+      o.flags = cached ? MMALLOC_CACHE : 0;
+      bench_md = mmalloc_attach_opts (fd, NULL, &o);
     }
   else if (strcmp (argv[1], "default") != 0)
     {

@@ -27,6 +27,14 @@
    Build outside this tree with
      cc -o qmaps qmaps.c $(pkg-config --cflags --libs mmalloc)  */
 
+/* qalloc's sizes are off_t, and the library is built with a 64-bit
+   off_t, so its callers must be too where off_t can be 32 bits wide
+   (32-bit hosts): <qthread/qalloc.h> asks for -D_FILE_OFFSET_BITS=64,
+   which must come before any system header.  */
+#ifndef _FILE_OFFSET_BITS
+# define _FILE_OFFSET_BITS 64
+#endif
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

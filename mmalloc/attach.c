@@ -291,9 +291,25 @@ mmalloc_attach_opts (int fd, void *baseaddr,
 	  return NULL;
 	}
       o = *opts;
+      if (o.size > sizeof o)
+	{
+	  /* A later version's structure: fine as long as it asks for
+	     nothing this library does not know.  */
+	  const unsigned char *x = (const unsigned char *) opts;
+	  size_t i;
+	  for (i = sizeof o; i < o.size; i++)
+	    if (x[i] != 0)
+	      {
+		errno = EINVAL;
+		return NULL;
+	      }
+	}
+      else if (o.size < sizeof o)
+	/* The first version's structure: the later fields are zero.  */
+	memset ((char *) &o + o.size, 0, sizeof o - o.size);
     }
   if ((o.flags & ~(unsigned int) (MMALLOC_EXCL | MMALLOC_RDONLY
-				  | MMALLOC_TRACE)) != 0
+				  | MMALLOC_TRACE | MMALLOC_CACHE)) != 0
       || o.streams > MM_MAX_STREAMS
       || (baseaddr != NULL
 	  && (uintptr_t) baseaddr % mmi_sys_pagesize () != 0))
@@ -333,6 +349,8 @@ mmalloc_attach_opts (int fd, void *baseaddr,
   h->fd = fd >= 0 ? fd : -1;
   h->backend = fd >= 0 ? MM_B_FILE : MM_B_ANON;
   h->rdonly = (o.flags & MMALLOC_RDONLY) != 0;
+  /* Private heaps are always cached; heap files when asked to.  */
+  h->cached = fd < 0 || (o.flags & MMALLOC_CACHE) != 0;
 
   if (fd >= 0)
     {

@@ -111,6 +111,7 @@ mmi_heap_new (void)
       h->lockfd = -1;
       h->journal = NULL;
       h->rdonly = 0;
+      h->cached = 1;
       h->alone = 0;
       h->mapped = h->reserved = h->fmapped = 0;
       h->saved_errno = 0;
@@ -152,16 +153,16 @@ mmi_tc_disable_all (void)
 
 /* Fork safety.  A child has only the thread that forked; a lock held by
    any other thread at that moment would stay held for ever in the
-   child.  So fork waits until it can hold the table and every
-   process-private heap (the only ones whose memory the child gets a
-   copy of; file heaps' robust locks belong to their file), and both
-   sides let them go after.  */
+   child.  So fork waits until it can hold the table, every heap's
+   cache list and every process-private heap (the only ones whose
+   memory the child gets a copy of; file heaps' robust locks belong to
+   their file), and both sides let them go after.  The child forgets
+   the blocks cached for heap files: they are the parent's.  */
 
 static int
 forkable (struct mm_heap *h)
 {
-  return __atomic_load_n (&h->live, __ATOMIC_ACQUIRE) && !h->rdonly
-    && h->backend != MM_B_FILE;
+  return __atomic_load_n (&h->live, __ATOMIC_ACQUIRE) && !h->rdonly;
 }
 
 static void
@@ -174,28 +175,44 @@ atfork_prepare (void)
     if (forkable (&heap_slots[i]))
       {
 	pthread_mutex_lock (&heap_slots[i].tc_lock);
-	pthread_mutex_lock (&heap_slots[i].hdr->lock);
+	if (heap_slots[i].backend != MM_B_FILE)
+	  pthread_mutex_lock (&heap_slots[i].hdr->lock);
       }
 }
 
 static void
-atfork_release (void)
+release (int child)
 {
   unsigned int i = heap_count;
 
   while (i-- > 0)
     if (forkable (&heap_slots[i]))
       {
-	pthread_mutex_unlock (&heap_slots[i].hdr->lock);
+	if (heap_slots[i].backend != MM_B_FILE)
+	  pthread_mutex_unlock (&heap_slots[i].hdr->lock);
+	else if (child)
+	  mmi_tc_forget (&heap_slots[i]);
 	pthread_mutex_unlock (&heap_slots[i].tc_lock);
       }
   pthread_mutex_unlock (&heap_table_lock);
 }
 
 static void
+atfork_parent (void)
+{
+  release (0);
+}
+
+static void
+atfork_child (void)
+{
+  release (1);
+}
+
+static void
 register_atfork (void)
 {
-  pthread_atfork (atfork_prepare, atfork_release, atfork_release);
+  pthread_atfork (atfork_prepare, atfork_parent, atfork_child);
 }
 
 /* Register the fork handlers (once, from the first thread cache or the

@@ -186,11 +186,15 @@ mmi_free (struct mm_heap *h, void *p)
 {
   uint32_t head;
   struct mm_page *d = mmi_run_of (h, p, &head);
+  uint64_t off;
 
+  /* A small block: P starts a slot of the run (mmi_class_magic).  */
   if (mmi_likely (d != NULL && d->kind == MM_K_SMALL
 		  && d->cls < MM_NCLASSES
-		  && (size_t) ((char *) p - mmi_page_addr (h, head))
-		  < mmi_run_capacity (d->cls) && d->nused != 0))
+		  && (off = (uint64_t) ((char *) p - mmi_page_addr (h, head)))
+		  < mmi_run_capacity (d->cls)
+		  && off * mmi_class_magic[d->cls] < mmi_class_magic[d->cls]
+		  && d->nused != 0))
     {
       small_free (h, d, head, p);
       return 0;

@@ -149,6 +149,9 @@ extern void *mmalloc_findbase (int size);
 #define MMALLOC_RDONLY	0x2	/* Attach read-only, for inspection.  */
 #define MMALLOC_TRACE	0x4	/* Include this heap in mmtrace's trace
 				   (the default heap always is).  */
+#define MMALLOC_CACHE	0x8	/* Heap files: keep per-thread caches of
+				   small blocks, for speed; a process that
+				   dies loses what its threads cached.  */
 
 /* Options of mmalloc_attach_opts.  Zero every field you do not set;
    SIZE is sizeof (struct mmalloc_options) so the structure can grow.  */

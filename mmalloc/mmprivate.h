@@ -282,6 +282,7 @@ struct mm_heap
   struct mm_jentry *journal;	/* heap files: the undo journal; else NULL */
   enum mm_backend backend;
   int rdonly;			/* attached MMALLOC_RDONLY */
+  int cached;			/* thread caches allowed (tcache.c) */
   int alone;			/* heap files: no other process was attached
 				   when this one attached */
   size_t mapped;		/* bytes usable in this process */
@@ -303,7 +304,7 @@ struct mm_heap
 
 /* Thread caches (tcache.c): per thread, per heap, free small blocks
    kept out of the heap so that a warm allocate/free pair takes no lock.
-   Only process-private heaps (anonymous and default) get them.  */
+   Private heaps get them, and heap files attached with MMALLOC_CACHE.  */
 #define MM_TC_CLASSES	24	/* classes up to 2048 bytes */
 #define MM_TC_HEAPS	4	/* heaps one thread caches at once */
 
@@ -314,6 +315,7 @@ struct mm_tcache
   struct mm_tcache *next;	/* in the heap's list */
   struct mm_tcache **prevp;
   unsigned long last_use;
+  uintptr_t lo, span;		/* blocks lie in [lo, lo + span) */
   uint16_t count[MM_TC_CLASSES];
   void *list[MM_TC_CLASSES];	/* linked through each block's first word */
 };
@@ -335,8 +337,18 @@ static inline void *
 mmi_tc_pop (struct mm_tcache *c, unsigned int k)
 {
   void *p = c->list[k];
+  void *next = *(void **) p;
 
-  c->list[k] = *(void **) p;
+  /* Validation: a damaged heap file may hand a block out twice, and
+     the program's data then replaces a link.  A link outside the heap's
+     region ends the list (its blocks leak), so no block outside the
+     region is ever handed out.  */
+  if (mmi_unlikely ((uintptr_t) next - c->lo >= c->span))
+    {
+      next = NULL;
+      c->count[k] = 1;
+    }
+  c->list[k] = next;
   c->count[k]--;
   return p;
 }
@@ -411,6 +423,7 @@ mmi_page_ok (const struct mm_heap *h, uint32_t page)
 /* sizeclass.c */
 extern const uint32_t mmi_class_size[MM_NCLASSES] MMI_HIDDEN;
 extern const uint8_t mmi_class_pages[MM_NCLASSES] MMI_HIDDEN;
+extern const uint64_t mmi_class_magic[MM_NCLASSES] MMI_HIDDEN;
 extern const uint8_t mmi_small_class[MM_SMALL_MAX / 16 + 1] MMI_HIDDEN;
 extern const uint8_t mmi_tc_limit[MM_TC_CLASSES] MMI_HIDDEN;
 
@@ -542,6 +555,7 @@ void *mmi_malloc_tail (void *md, size_t size, void *caller) MMI_HIDDEN;
 void mmi_free_tail (void *md, void *p, void *caller) MMI_HIDDEN;
 void mmi_free_slow (void *md, void *p) MMI_HIDDEN;
 void mmi_tc_detach (struct mm_heap *h) MMI_HIDDEN;
+void mmi_tc_forget (struct mm_heap *h) MMI_HIDDEN;
 void mmi_tc_disable (struct mm_heap *h) MMI_HIDDEN;
 void mmi_tc_disable_all (void) MMI_HIDDEN;
 void mmi_tc_totals (struct mm_heap *h, uint64_t *blocks, uint64_t *bytes)
@@ -572,8 +586,16 @@ mmi_small_run_of (const struct mm_heap *h, const void *p)
       if (head > page || page - head >= 16)
 	return NULL;
       d = mmi_desc (h, head);
+      page = head;
     }
-  return d->kind == MM_K_SMALL ? d : NULL;
+  if (d->kind != MM_K_SMALL || d->cls >= MM_NCLASSES)
+    return NULL;
+  /* P must start a slot: an interior pointer is not a block.  */
+  off -= (size_t) page << MM_PAGE_SHIFT;
+  if (mmi_unlikely ((uint64_t) off * mmi_class_magic[d->cls]
+		    >= mmi_class_magic[d->cls]))
+    return NULL;
+  return d;
 }
 
 /* check.c */

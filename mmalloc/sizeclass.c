@@ -24,6 +24,20 @@ const uint32_t mmi_class_size[MM_NCLASSES] = {
   10240, 12288, 14336, 16384,
 };
 
+/* For each class, 2^64 / size rounded up: an offset N below 2^32 is a
+   multiple of the size exactly when N times this, modulo 2^64, is less
+   than this (Lemire's divisibility test): one multiplication where a
+   division would cost tens of cycles on the fast path of mfree.  */
+#define M(s) (UINT64_MAX / (s) + 1)
+const uint64_t mmi_class_magic[MM_NCLASSES] = {
+  M (16), M (32), M (48), M (64), M (80), M (96), M (112), M (128),
+  M (160), M (192), M (224), M (256), M (320), M (384), M (448), M (512),
+  M (640), M (768), M (896), M (1024), M (1280), M (1536), M (1792),
+  M (2048), M (2560), M (3072), M (3584), M (4096), M (5120), M (6144),
+  M (7168), M (8192), M (10240), M (12288), M (14336), M (16384),
+};
+#undef M
+
 /* Pages of each class's runs.  */
 const uint8_t mmi_class_pages[MM_NCLASSES] = {
   4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,

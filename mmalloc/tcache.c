@@ -12,10 +12,14 @@
    fast paths; the functions here are everything else.
 
    Cached blocks are allocated as far as the heap is concerned, so the
-   heap stays consistent for mmalloc_check; mmstats subtracts them, so
-   its counts are what the program holds.  Only process-private heaps
-   (anonymous and the default heap) are cached: blocks cached by a
-   process that dies would be lost to a shared heap file.  Checking and
+   heap stays consistent for mmalloc_check; mmstats subtracts this
+   process's, so its counts are what the program holds.  Heap files are
+   cached when attached with MMALLOC_CACHE: a batch is taken and given
+   back one committed block at a time (a batch would not fit in the
+   journal), detaching returns every cache's blocks, and a fork child
+   forgets the parent's cached blocks (they are the parent's).  A
+   process that dies leaves its cached blocks allocated: leaked, never
+   handed out twice; hence the option.  Checking and
    tracing need to see every operation, so they turn the caches off.
 
    A cache is registered with its heap; detaching the heap unbinds every
@@ -25,6 +29,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "mmprivate.h"
@@ -48,8 +53,7 @@ static int tc_key_ok;
 static inline int
 tc_eligible (struct mm_heap *h)
 {
-  return h->backend != MM_B_FILE && !h->rdonly
-    && !(h->hdr->flags & MM_H_CHECKED)
+  return h->cached && !h->rdonly && !(h->hdr->flags & MM_H_CHECKED)
     && !__atomic_load_n (&mmi_tracing, __ATOMIC_RELAXED);
 }
 
@@ -61,12 +65,12 @@ tc_drain (struct mm_tcache *c)
 
   for (k = 0; k < MM_TC_CLASSES; k++)
     {
-      void *p = c->list[k];
-      while (p != NULL)
+      /* No more blocks than were pushed (a damaged heap file may have
+	 made the list a loop; see mmi_tc_pop).  */
+      while (c->list[k] != NULL && c->count[k] > 0)
 	{
-	  void *next = *(void **) p;
-	  mmi_free (c->heap, p);
-	  p = next;
+	  mmi_free (c->heap, mmi_tc_pop (c, k));
+	  mmi_jcommit (c->heap);	/* one block per journal */
 	}
       c->list[k] = NULL;
       c->count[k] = 0;
@@ -115,10 +119,31 @@ tc_thread_exit (void *arg)
   munmap (t, sizeof *t);
 }
 
+/* At exit: a program that ends without detaching its heap files (as
+   GDB-era programs do) gives back what the exiting thread cached, so
+   that the files do not lose those blocks.  Other threads may still
+   run: their caches are left alone.  */
+static void
+tc_process_exit (void)
+{
+  struct mm_tthread *t = tc_thread;
+  unsigned int i;
+
+  if (t == NULL)
+    return;
+  for (i = 0; i < MM_TC_HEAPS; i++)
+    {
+      struct mm_heap *h = __atomic_load_n (&t->c[i].heap, __ATOMIC_ACQUIRE);
+      if (h != NULL && h->backend == MM_B_FILE)
+	tc_unbind (&t->c[i]);
+    }
+}
+
 static void
 tc_init_once (void)
 {
   tc_key_ok = pthread_key_create (&tc_key, tc_thread_exit) == 0;
+  atexit (tc_process_exit);
   mmi_atfork_init ();
 }
 
@@ -182,6 +207,16 @@ tc_get (struct mm_heap *h, void *md)
   if (h->tcaches != NULL)
     h->tcaches->prevp = &c->next;
   h->tcaches = c;
+  if (h->backend == MM_B_SBRK)
+    {
+      c->lo = 0;		/* other sbrk users interleave: no bound */
+      c->span = UINTPTR_MAX;
+    }
+  else
+    {
+      c->lo = (uintptr_t) h->base;
+      c->span = (uintptr_t) h->hdr->capacity;
+    }
   __atomic_store_n (&c->md, md, __ATOMIC_RELAXED);
   __atomic_store_n (&c->heap, h, __ATOMIC_RELEASE);
   pthread_mutex_unlock (&h->tc_lock);
@@ -215,7 +250,11 @@ mmi_malloc_slow (void *md, size_t size)
       p = mmi_small_alloc (h, k, 0);
       for (i = 1; p != NULL && i < n; i++)
 	{
-	  void *q = mmi_small_alloc (h, k, 0);
+	  void *q;
+	  /* Heap files: each block is an operation of its own, so that
+	     the journal holds one block's writes at most.  */
+	  mmi_jcommit (h);
+	  q = mmi_small_alloc (h, k, 0);
 	  if (q == NULL)
 	    break;
 	  MMI_VG_UNDEFINED (q, sizeof (void *));
@@ -265,7 +304,10 @@ mmi_free_slow (void *md, void *p)
 	  if (mmi_lock (h) != 0)
 	    return;
 	  while (n-- > 0 && c->list[k] != NULL)
-	    mmi_free (h, mmi_tc_pop (c, k));
+	    {
+	      mmi_free (h, mmi_tc_pop (c, k));
+	      mmi_jcommit (h);
+	    }
 	  MMI_DEBUG_CHECK (h);
 	  mmi_unlock (h);
 	}
@@ -282,20 +324,29 @@ mmi_free_slow (void *md, void *p)
   mmi_unlock (h);
 }
 
-/* Heap H is being detached: no cache may use it again.  Their blocks
-   go with the heap.  */
+/* Heap H is being detached: no cache may use it again.  A private
+   heap's cached blocks go with it; a heap file's go back to the file
+   (no other thread may be using the heap while it is detached, so
+   their caches are idle).  */
 void
 mmi_tc_detach (struct mm_heap *h)
 {
   struct mm_tcache *c;
+  int locked;
 
   pthread_mutex_lock (&h->tc_lock);
+  locked = h->backend == MM_B_FILE && h->tcaches != NULL
+    && mmi_lock (h) == 0;
   for (c = h->tcaches; c != NULL; c = c->next)
     {
+      if (locked)
+	tc_drain (c);
       __atomic_store_n (&c->md, MM_TC_NONE, __ATOMIC_RELAXED);
       __atomic_store_n (&c->heap, NULL, __ATOMIC_RELEASE);
     }
   h->tcaches = NULL;
+  if (locked)
+    mmi_unlock (h);
   pthread_mutex_unlock (&h->tc_lock);
   if (mmi_tc_current != NULL && mmi_tc_current->heap == NULL)
     mmi_tc_current = NULL;
@@ -356,4 +407,19 @@ mmi_free_tail (void *md, void *p, void *caller)
   mmi_free_slow (md, p);
   if (mmi_unlikely (mmi_tracing))
     mmi_trace (mmi_heap_of (md), '-', caller, p, NULL, 0);
+}
+
+/* In a fork child: forget the blocks cached for heap file H.  They are
+   the parent's, which still holds them; handing them out here too
+   would give two processes the same block.  */
+void
+mmi_tc_forget (struct mm_heap *h)
+{
+  struct mm_tcache *c;
+
+  for (c = h->tcaches; c != NULL; c = c->next)
+    {
+      memset (c->count, 0, sizeof c->count);
+      memset (c->list, 0, sizeof c->list);
+    }
 }

@@ -1272,7 +1272,7 @@ cmd_create (const char *file, const char *size_arg, const char *base_arg,
     usage_error ("invalid size '%s' (a number with an optional K, M, G or "
 		 "T suffix)", size_arg);
   if (size < MIN_HEAP_BYTES || size > MM_MAX_REGION
-      || size > (uint64_t) SIZE_MAX / 2)
+      || size > (uint64_t) SIZE_MAX / 2 + 1)
     usage_error ("--size %s: a heap spans %" PRIu64 "K to %" PRIu64 "G",
 		 size_arg, MIN_HEAP_BYTES >> 10,
 		 (MM_MAX_REGION < SIZE_MAX / 2 ? MM_MAX_REGION

@@ -437,24 +437,59 @@ read_bindings (const char *dir, struct bindings *b)
   closedir (d);
 }
 
-/* Search $PATH for PROG.  */
+/* Search $PATH for PROG; its path goes to BUF (PATH_MAX bytes).  */
 static int
-installed (const char *prog)
+find_program (const char *prog, char *buf)
 {
   const char *path = getenv ("PATH");
-  char buf[PATH_MAX];
 
   while (path != NULL && *path != '\0')
     {
       const char *end = strchr (path, ':');
       size_t len = end ? (size_t) (end - path) : strlen (path);
 
-      snprintf (buf, sizeof buf, "%.*s/%s", (int) len, len ? path : ".", prog);
+      snprintf (buf, PATH_MAX, "%.*s/%s", (int) len, len ? path : ".", prog);
       if (access (buf, X_OK) == 0)
 	return 1;
       path = end ? end + 1 : NULL;
     }
   return 0;
+}
+
+/* Whether PROG is in $PATH.  */
+static int
+installed (const char *prog)
+{
+  char buf[PATH_MAX];
+
+  return find_program (prog, buf);
+}
+
+/* The ELF class (EI_CLASS: 1 for 32-bit objects, 2 for 64-bit ones)
+   of file PATH, or 0 when it is not an ELF file (a script) or cannot
+   be read.  */
+static int
+elf_class (const char *path)
+{
+  unsigned char ident[5];
+  int fd = open (path, O_RDONLY), n;
+
+  if (fd < 0)
+    return 0;
+  n = (int) read (fd, ident, sizeof ident);
+  close (fd);
+  if (n != (int) sizeof ident || memcmp (ident, "\177ELF", 4) != 0)
+    return 0;
+  return ident[4];
+}
+
+/* The ELF class of program PROG, found in $PATH, or 0.  */
+static int
+program_class (const char *prog)
+{
+  char buf[PATH_MAX];
+
+  return find_program (prog, buf) ? elf_class (buf) : 0;
 }
 
 /* The python case's extra proof, made from inside the interpreter: the
@@ -529,6 +564,30 @@ main (int argc, char **argv)
 		       c->name, lib);
       mmt_exit ();
     }
+  /* The dynamic linker skips a preloaded library of the other word
+     size ("wrong ELF class") with a message on stderr: a 32-bit build
+     (CC="gcc -m32") on a 64-bit system has no programs of its own
+     kind to run, and nothing here can be tested.  The shell that runs
+     every case and the case's own programs must be of the library's
+     class (a script, class 0, tells nothing).  */
+  {
+    int want = elf_class (lib), got = elf_class ("/bin/sh");
+    const char *who = "/bin/sh";
+
+    for (i = 0; i < 3 && c->needs[i] != NULL && (got == 0 || got == want);
+	 i++)
+      {
+	got = program_class (c->needs[i]);
+	who = c->needs[i];
+      }
+    if (want != 0 && got != 0 && got != want)
+      {
+	mmt_unsupported ("%s: libmmalloc-malloc.so is %d-bit, %s is %d-bit",
+			 c->name, want == 1 ? 32 : 64, who,
+			 got == 1 ? 32 : 64);
+	mmt_exit ();
+      }
+  }
   if (getcwd (cwd, sizeof cwd) == NULL)
     mmt_fatal ("getcwd: %s", strerror (errno));
   snprintf (casedir, sizeof casedir, "%s/compat-preload-%s-%ld.scratch", cwd,

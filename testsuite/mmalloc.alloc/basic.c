@@ -17,6 +17,8 @@
 
 #include "config.h"
 
+#include <limits.h>
+
 #include "alloc-common.h"
 
 #define KiB ((size_t) 1024)
@@ -283,12 +285,18 @@ usable (void)
       mfree (md, p[i][r]);
 }
 
-/* P, just returned by a call that must fail, is NULL with errno ERR.  */
-static void
-expect_null (void *p, int err, const char *text)
+/* P, just returned by a call that must fail, is NULL with errno ERR.
+   The result's text is FMT with its arguments.  */
+static MMT_PRINTF (3, 4) void
+expect_null (void *p, int err, const char *fmt, ...)
 {
   int e = errno;
+  char text[200];
+  va_list ap;
 
+  va_start (ap, fmt);
+  vsnprintf (text, sizeof text, fmt, ap);
+  va_end (ap);
   mma_why ("got %p, errno %s", p, strerror (e));
   CHECKW (p == NULL && e == err, "%s", text);
 }
@@ -298,7 +306,14 @@ static void
 impossible (void)
 {
   volatile size_t big = SIZE_MAX, half = SIZE_MAX / 2 + 2, two = 2;
-  volatile size_t g4 = (size_t) 1 << 32, g33 = ((size_t) 1 << 33) + 1;
+  /* Powers of two relative to the width W of size_t (64 or 32 bits),
+     so that the products mean the same on both: G4 is 2^(W/2), and
+     G4 * G4 is one past SIZE_MAX (the smallest overflow), G33 * G4
+     overflows by more, and G4 * (G4 / 2) is 2^(W-1), which does not
+     overflow but is more than any object may be (PTRDIFF_MAX).  On a
+     64-bit host these are scenario 17's 2^32 and 2^33+1.  */
+  const int w = (int) (sizeof (size_t) * CHAR_BIT), hw = w / 2;
+  volatile size_t g4 = (size_t) 1 << hw, g33 = ((size_t) 1 << (hw + 1)) + 1;
   void *p, *q;
   struct mstats before = mmstats (md), after;
 
@@ -310,16 +325,17 @@ impossible (void)
 	       "mcalloc (SIZE_MAX, SIZE_MAX) overflows: NULL, ENOMEM");
   errno = 0;
   expect_null (mma_mcalloc (md, g4, g4), ENOMEM,
-	       "mcalloc (2^32, 2^32) overflows: NULL, ENOMEM");
+	       "mcalloc (2^%d, 2^%d) overflows: NULL, ENOMEM", hw, hw);
   errno = 0;
   expect_null (mma_mcalloc (md, g33, g4), ENOMEM,
-	       "mcalloc (2^33+1, 2^32) overflows: NULL, ENOMEM");
+	       "mcalloc (2^%d+1, 2^%d) overflows: NULL, ENOMEM", hw + 1, hw);
   errno = 0;
   expect_null (mma_mcalloc (md, two, half), ENOMEM,
 	       "mcalloc (2, SIZE_MAX/2+2) overflows: NULL, ENOMEM");
   errno = 0;
   expect_null (mma_mcalloc (md, g4, g4 / 2), ENOMEM,
-	       "mcalloc (2^32, 2^31) (2^63, no overflow, too big): NULL, ENOMEM");
+	       "mcalloc (2^%d, 2^%d) (2^%d, no overflow, too big): NULL, ENOMEM",
+	       hw, hw - 1, w - 1);
   errno = 0;
   expect_null (mma_mmalloc (md, big), ENOMEM,
 	       "mmalloc (SIZE_MAX): NULL, ENOMEM");

@@ -234,6 +234,16 @@ main (int argc, char **argv)
 	free (r);
 	mmt_exit ();
       }
+    /* memcheck on a 32-bit build on a 64-bit system stops at startup
+       when the 32-bit C library's debug information (libc6-dbg:i386)
+       is not installed: it cannot run the program at all.  */
+    if (r != NULL && strstr (r, "Fatal error at startup"))
+      {
+	mmt_unsupported ("memcheck reports (valgrind cannot run this "
+			 "program: fatal error at startup)");
+	free (r);
+	mmt_exit ();
+      }
     free (r);
   }
   for (k = 0; k < 2; k++)
