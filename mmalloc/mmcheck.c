@@ -174,11 +174,14 @@ classify (struct mm_heap *h, void *p, struct mm_check_head **headp)
 {
   uint32_t page, hpage = 0;
   struct mm_page *d, *hd;
+  char *hp;
 
-  /* Checked blocks are 16-byte aligned; a pointer that is not has no
-     head to look at (an unchecked block of an odd alignment, or no
-     block at all).  */
-  if ((uintptr_t) p % HEAD_SIZE != 0)
+  /* Integer arithmetic: P may be any value, null included.  Checked
+     blocks are 16-byte aligned; a pointer that is not has no head to
+     look at (an unchecked block of an odd alignment, or no block at
+     all).  */
+  hp = (char *) (uintptr_t) ((uintptr_t) p - HEAD_SIZE);
+  if (p == NULL || (uintptr_t) p % HEAD_SIZE != 0)
     {
       d = mmi_block_of (h, p, &page);
       return d != NULL && !(d->flags & MM_F_CHECKED) ? 0 : -1;
@@ -186,24 +189,23 @@ classify (struct mm_heap *h, void *p, struct mm_check_head **headp)
   /* P is a checked block when a checked block starts 16 bytes before it
      in the same run (checked objects are never 16 bytes long, so P is
      then no block start of its own).  */
-  hd = mmi_block_of (h, (char *) p - HEAD_SIZE, &hpage);
+  hd = mmi_block_of (h, hp, &hpage);
   d = mmi_block_of (h, p, &page);
   if (hd != NULL && (hd->flags & MM_F_CHECKED)
       && (d == NULL || page == hpage))
     {
-      *headp = (struct mm_check_head *) ((char *) p - HEAD_SIZE);
+      *headp = (struct mm_check_head *) hp;
       return 1;
     }
   if (d != NULL && !(d->flags & MM_F_CHECKED))
     return 0;
   /* A checked large block, freed: its pages make a free run now, and
      its head (unless the pages went back to the system) says so.  */
-  hd = mmi_run_of (h, (char *) p - HEAD_SIZE, &hpage);
+  hd = mmi_run_of (h, hp, &hpage);
   if (hd != NULL && hd->kind == MM_K_FREE
-      && ((struct mm_check_head *) ((char *) p - HEAD_SIZE))->magic
-      == MM_MAGIC_FREE)
+      && ((struct mm_check_head *) hp)->magic == MM_MAGIC_FREE)
     {
-      *headp = (struct mm_check_head *) ((char *) p - HEAD_SIZE);
+      *headp = (struct mm_check_head *) hp;
       return 2;
     }
   return -1;
@@ -259,22 +261,26 @@ mmi_checked_free (struct mm_heap *h, void *p)
     case 0:
       return mmi_free (h, p);
     case 1:
-      switch (probe_head (h, head))
-	{
-	case MMPROBE_OK:
-	  break;
-	case MMPROBE_TAIL:
+      {
+	enum mmprobe_status st;
+	/* The head and guard are the engine's, whatever memcheck last
+	   saw of the bytes around the block.  */
+	MMI_VG_QUIET_BEGIN ();
+	st = probe_head (h, head);
+	MMI_VG_QUIET_END ();
+	if (st == MMPROBE_TAIL)
 	  botch (h);
-	  break;
-	default:
-	  /* A double free or a wrecked head: freeing again would corrupt
-	     the heap.  */
-	  botch (h);
-	  errno = EINVAL;
-	  return -1;
-	}
-      release (h, head);
-      return 0;
+	else if (st != MMPROBE_OK)
+	  {
+	    /* A double free or a wrecked head: freeing again would
+	       corrupt the heap.  */
+	    botch (h);
+	    errno = EINVAL;
+	    return -1;
+	  }
+	release (h, head);
+	return 0;
+      }
     default:
       /* Not a block, or a large block freed already.  */
       botch (h);

@@ -248,6 +248,9 @@ init_segment (struct mm_heap *h, uint32_t seg)
   if ((size_t) first << MM_PAGE_SHIFT < hdr->hwm
       && mmi_back_pages (h, first, MM_META_PAGES) != 0)
     return -1;
+  /* The pages may have been part of a huge block memcheck saw freed;
+     they are the engine's now.  */
+  MMI_VG_DEFINED (mmi_page_addr (h, first), MM_META_PAGES << MM_PAGE_SHIFT);
   segmap_set (h, seg, 1);
   set_top (h, (uint64_t) (first + MM_META_PAGES) << MM_PAGE_SHIFT);
   return 0;
@@ -422,6 +425,14 @@ huge_steps (struct mm_heap *h, uint32_t page, uint8_t zero)
 	 stays unused, its bit clear.  */
       if (mmi_back_pages (h, last * SPP, MM_META_PAGES) == 0)
 	{
+	  /* Its descriptor pages held the block's data: they read as
+	     zero when the pages were given back, else they are cleared
+	     (no page may look like the head of a run).  */
+	  MMI_VG_DEFINED (mmi_page_addr (h, last * SPP),
+			  MM_META_PAGES << MM_PAGE_SHIFT);
+	  if (!zero)
+	    memset (mmi_page_addr (h, last * SPP), 0,
+		    MM_META_PAGES << MM_PAGE_SHIFT);
 	  segmap_set (h, last, 1);
 	  make_free (h, last * SPP + MM_META_PAGES, MM_SEG_DATA_PAGES,
 		     MM_F_RELEASED | zero);

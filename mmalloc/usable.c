@@ -36,5 +36,21 @@ mmalloc_usable_size (void *md, void *ptr)
     errno = EINVAL;
   if (locked)
     mmi_unlock (h);
+#ifdef HAVE_VALGRIND
+  /* memcheck knows the block by the size asked for; the program may
+     use all N bytes, so the rest becomes addressable (undefined).  The
+     check request reports nothing: it only finds where that rest
+     begins.  */
+  if (n != 0 && mmi_valgrind)
+    {
+      uintptr_t bad;
+      VALGRIND_DISABLE_ERROR_REPORTING;
+      bad = VALGRIND_CHECK_MEM_IS_ADDRESSABLE (ptr, n);
+      VALGRIND_ENABLE_ERROR_REPORTING;
+      if (bad != 0 && bad > (uintptr_t) ptr && bad < (uintptr_t) ptr + n)
+	VALGRIND_MAKE_MEM_UNDEFINED ((void *) bad,
+				     (uintptr_t) ptr + n - bad);
+    }
+#endif
   return n;
 }
