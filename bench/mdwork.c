@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <mmalloc.h>
 
 static void *bench_md;
@@ -50,6 +51,57 @@ wl_fill (long bytes)
   return (bench_now () - t) / n * 1e9;
 }
 
+/* NPROCS processes on the one heap (forked, so each uses the attached
+   heap it inherits, as a fork child may), each churning 16-256 B N
+   times, all started at once.  Wall ns per operation of all of them:
+   on a heap file, what a second process adds to the throughput.  */
+static double
+wl_procs (long n, int nprocs)
+{
+  int go[2], k;
+  pid_t pid[8];
+  double t;
+  char c;
+
+  if (pipe (go) != 0)
+    {
+      perror ("pipe");
+      exit (2);
+    }
+  for (k = 0; k < nprocs; k++)
+    {
+      pid[k] = fork ();
+      if (pid[k] < 0)
+	{
+	  perror ("fork");
+	  exit (2);
+	}
+      if (pid[k] == 0)
+	{
+	  close (go[1]);
+	  if (read (go[0], &c, 1) < 0)
+	    _exit (2);
+	  wl_churn (n, 256);
+	  _exit (0);
+	}
+    }
+  close (go[0]);
+  t = bench_now ();
+  close (go[1]);		/* every child starts now */
+  for (k = 0; k < nprocs; k++)
+    {
+      int st;
+      if (waitpid (pid[k], &st, 0) < 0 || !WIFEXITED (st)
+	  || WEXITSTATUS (st) != 0)
+	{
+	  fprintf (stderr, "procs: a process failed\n");
+	  exit (2);
+	}
+    }
+  t = bench_now () - t;
+  return t / ((double) n * nprocs) * 1e9;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -59,7 +111,7 @@ main (int argc, char **argv)
   if (argc < 3)
     {
       fprintf (stderr, "usage: %s default|anon|file:PATH|cfile:PATH WORKLOAD...\n"
-	       "workloads: %s fill\n", argv[0], WL_NAMES);
+	       "workloads: %s fill procs1 procs2\n", argv[0], WL_NAMES);
       return 2;
     }
   if (strcmp (argv[1], "anon") == 0)
@@ -102,6 +154,10 @@ main (int argc, char **argv)
 
       if (strcmp (argv[i], "fill") == 0)
 	v = wl_fill (bench_scaled (256L << 20));
+      else if (strcmp (argv[i], "procs1") == 0)
+	v = wl_procs (bench_scaled (4000000), 1);
+      else if (strcmp (argv[i], "procs2") == 0)
+	v = wl_procs (bench_scaled (4000000), 2);
       else
 	unit = wl_run (argv[i], &v);
       if (unit == NULL)

@@ -242,6 +242,7 @@ def main():
     rss = Table(anames, ["rss%d" % s for s in RSS_SIZES], rounds)
     md = Table(heaps, MD_WL, rounds)
     bipt = Table(["boost", "mmalloc"], [w for w, _ in BIP_WL], rounds)
+    procs = Table(["file", "cfile"], ["procs1", "procs2"], rounds)
 
     # Attach: the heap files are made once, timed in every round.
     att_files = []
@@ -299,6 +300,13 @@ def main():
                     res = run([prog["mdwork"], heap, w], env_scale)
                     if res and w in res:
                         md.put(w, h, r, res[w])
+            for h in rotated(["file", "cfile"], r):
+                path = os.path.join(tmp, "procs-%d.heap" % r)
+                res = run([prog["mdwork"], h + ":" + path, "procs1",
+                           "procs2"], env_scale)
+                for w in ("procs1", "procs2"):
+                    if res and w in res:
+                        procs.put(w, h, r, res[w])
             if have_bip:
                 for w, _ in BIP_WL:
                     for h in rotated(["boost", "mmalloc"], r):
@@ -415,6 +423,17 @@ def main():
         o.append("| %s: %s | %s |" % (w, MD_DESC[w], " | ".join(cells)))
     o.append("")
 
+    # 3b. Processes on one heap file.
+    o.append("## Processes on one heap file (churn 16-256 B; wall ns per "
+             "operation of all processes)\n")
+    o.append("| heap | 1 process | 2 processes | throughput gained |")
+    o.append("|---|---:|---:|---:|")
+    for h in ("file", "cfile"):
+        o.append("| %s | %s | %s | %s× |" % (
+            h, fmt(procs.median("procs1", h)), fmt(procs.median("procs2", h)),
+            fratio(procs.ratio2(h, "procs1", "procs2"))))
+    o.append("")
+
     # 4. Boost.Interprocess.
     if have_bip:
         o.append("## Heap files: Boost.Interprocess managed_mapped_file "
@@ -513,6 +532,10 @@ def main():
     o.append("| (mmalloc (NULL, ...) directly: 2 threads against 1) | %s× "
              "| %s |" % (fratio(s2d), "" if s2d is None else
                          ("**held**" if s2d >= 1.8 else "not held")))
+    for h, label in (("cfile", "MMALLOC_CACHE"), ("file", "no cache")):
+        p2 = procs.ratio2(h, "procs1", "procs2")
+        target("2 processes on one heap file (%s) ≥ 1.3× one" % label,
+               "%s×" % fratio(p2), None if p2 is None else p2 >= 1.3)
     o.append("")
     o.append("The machine is shared and noisy when the load above is "
              "high: compare ratios, not absolute times, and trust only a "

@@ -347,6 +347,80 @@ carve (struct mm_heap *h, uint32_t n, int *zero)
     }
 }
 
+/* Most segments a huge run may reuse below the top in one operation:
+   each costs a handful of journal entries.  */
+#define MM_REUSE_SEGS 12
+
+/* Whether segment S is owned and entirely one free run.  */
+static int
+seg_free_whole (struct mm_heap *h, uint32_t s)
+{
+  uint32_t page = s * SPP + MM_META_PAGES;
+  struct mm_page *d;
+
+  if (!mmi_seg_owned (h, s))
+    return 0;
+  d = mmi_desc (h, page);
+  return d->kind == MM_K_FREE && d->npages == MM_SEG_DATA_PAGES;
+}
+
+/* A huge run of N pages from whole free segments below the top, or 0.
+   Freed huge blocks below the top leave one free run per segment
+   (huge_steps); without this only the top could serve a huge block,
+   and a heap that frees and allocates huge blocks would keep growing.
+   *ZERO tells whether the pages read as zero.  */
+static uint32_t
+huge_reuse (struct mm_heap *h, uint32_t n, int *zero)
+{
+  uint32_t top_seg = mmi_top_page (h) / SPP, k, s0, s, run = 0;
+  uint32_t page;
+  int released = 0, allzero = 1;
+
+  k = (MM_META_PAGES + n - 1) / SPP + 1;
+  if (k > MM_REUSE_SEGS || k > top_seg)
+    return 0;
+  /* The first fit: K consecutive free segments, all below the top's
+     segment.  */
+  for (s = 0; s < top_seg; s++)
+    {
+      run = seg_free_whole (h, s) ? run + 1 : 0;
+      if (run == k)
+	break;
+    }
+  if (run != k)
+    return 0;
+  s0 = s + 1 - k;
+  page = s0 * SPP + MM_META_PAGES;
+  for (s = s0; s < s0 + k; s++)
+    {
+      struct mm_page *d = mmi_desc (h, s * SPP + MM_META_PAGES);
+      released |= (d->flags & MM_F_RELEASED) != 0;
+      allzero &= (d->flags & MM_F_ZERO) != 0;
+      bin_remove (h, s * SPP + MM_META_PAGES);
+    }
+  /* The segments after the first are covered by the run (their
+     descriptor pages hold its data), as at the top (carve).  */
+  for (s = s0 + 1; s < s0 + k; s++)
+    segmap_set (h, s, 0);
+  if (released && mmi_back_pages (h, page, (k - 1) * SPP + MM_SEG_DATA_PAGES)
+      != 0)
+    {
+      /* A full disk: give the segments back as they were.  */
+      for (s = s0; s < s0 + k; s++)
+	{
+	  if (s != s0)
+	    segmap_set (h, s, 1);
+	  make_free (h, s * SPP + MM_META_PAGES, MM_SEG_DATA_PAGES,
+		     MM_F_RELEASED);
+	  bin_insert (h, s * SPP + MM_META_PAGES);
+	}
+      return 0;
+    }
+  /* The covered descriptor pages are not zero.  */
+  *zero = k == 1 && allzero;
+  return page;
+}
+
 /* Allocate a run of N pages for KIND (MM_K_LARGE or MM_K_SMALL).
    Returns its first page with the head descriptor filled in (flags
    MM_F_ZERO when its pages read as zero) and the last page pointing
@@ -379,6 +453,8 @@ mmi_pages_alloc (struct mm_heap *h, uint32_t n, int kind)
 	}
       zero = (flags & MM_F_ZERO) != 0;
     }
+  else if (n > MM_SEG_DATA_PAGES && (page = huge_reuse (h, n, &zero)) != 0)
+    ;
   else
     {
       page = carve (h, n, &zero);
