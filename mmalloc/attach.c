@@ -61,7 +61,8 @@ mmi_format (struct mm_heap *h, unsigned int flags, size_t capacity,
   hdr->mapped = h->mapped;
   {
     /* No further than the address space goes above the base (32-bit
-       hosts), so that the file can be attached again.  */
+       hosts), so that the file can be attached again.  (An explicit
+       capacity that does not fit was refused by create_heap.)  */
     uint64_t room = ((uint64_t) UINTPTR_MAX - (uintptr_t) h->base + 1)
       & ~(uint64_t) (MM_PAGE - 1);
     uint64_t cap = capacity != 0 ? capacity : max_region ();
@@ -142,9 +143,21 @@ create_heap (struct mm_heap *h, void *baseaddr,
 	}
     }
   h->reserved = cap;
-  base = mmi_reserve (baseaddr, first, &h->reserved);
+  base = baseaddr == NULL && h->backend == MM_B_FILE
+    ? mmi_reserve_file (first, &h->reserved)
+    : mmi_reserve (baseaddr, first, &h->reserved);
   if (base == NULL)
     return -1;
+  if (cap != 0 && (uint64_t) cap - 1 > (uint64_t) UINTPTR_MAX - (uintptr_t) base)
+    {
+      /* The capacity asked for does not fit above this base (32-bit
+	 hosts): refused, never recorded smaller behind the caller's
+	 back.  */
+      munmap (base, h->reserved);
+      h->reserved = 0;
+      errno = EINVAL;
+      return -1;
+    }
   h->base = base;
   h->hdr = (struct mm_header *) base;
   h->mapped = 0;

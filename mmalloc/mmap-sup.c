@@ -126,6 +126,38 @@ mmi_reserve (void *want, size_t min, size_t *got)
   return p;
 }
 
+/* Reserve address space for a new heap file whose caller named no
+   base.  On 32-bit hosts the kernel would put it just below the shared
+   libraries, which move by up to a megabyte from one process to the
+   next: another process would often find the heap's range taken.  So
+   the heap goes to a zone of its own, far from libraries, stack and
+   program break, at a slot picked at random, and to the kernel's
+   choice only when the zone is full.  64-bit hosts leave it to the
+   kernel: their libraries move over a terabyte, and a heap needs only
+   its mapped part free to be attached again.  */
+void *
+mmi_reserve_file (size_t min, size_t *got)
+{
+#if UINTPTR_MAX <= 0xffffffffu
+  enum { ZONE = 0x20000000, SLOTS = 3 };	/* 512 MiB to 1.25 GiB */
+  size_t want = *got;
+  unsigned int i, first = (unsigned int) getpid () % SLOTS;
+
+  for (i = 0; i < SLOTS; i++)
+    {
+      void *at = (void *) (uintptr_t) (ZONE + ((first + i) % SLOTS)
+				       * (uintptr_t) MM_RESERVE_DEFAULT);
+      void *p;
+      *got = want;
+      p = mmi_reserve (at, min, got);
+      if (p != NULL)
+	return p;
+    }
+  *got = want;
+#endif
+  return mmi_reserve (NULL, min, got);
+}
+
 /* Make the reservation of H cover at least NEED bytes.  */
 static int
 reserve_more (struct mm_heap *h, size_t need)

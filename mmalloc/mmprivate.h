@@ -476,6 +476,7 @@ void mmi_unlock (struct mm_heap *h) MMI_HIDDEN;
 /* mmap-sup.c */
 size_t mmi_sys_pagesize (void) MMI_HIDDEN;
 void *mmi_reserve (void *want, size_t len, size_t *got) MMI_HIDDEN;
+void *mmi_reserve_file (size_t min, size_t *got) MMI_HIDDEN;
 int mmi_map_file (struct mm_heap *h, size_t need) MMI_HIDDEN;
 int mmi_extend (struct mm_heap *h, size_t need) MMI_HIDDEN;
 int mmi_sync_mapping (struct mm_heap *h) MMI_HIDDEN;
