@@ -33,24 +33,32 @@ struct boost_heap
   void release (void *p) { seg.deallocate (p); }
 };
 
-struct mmalloc_heap
+/* FLAGS: 0, or MMALLOC_CACHE for the heap file with thread caches.  */
+template <unsigned int FLAGS>
+struct mmalloc_heap_t
 {
   int fd;
   void *md;
-  explicit mmalloc_heap (const char *path)
+  explicit mmalloc_heap_t (const char *path)
   {
+    struct mmalloc_options o;
+    std::memset (&o, 0, sizeof o);
+    o.size = sizeof o;
+    o.flags = FLAGS;
     fd = open (path, O_RDWR | O_CREAT | O_EXCL, 0600);
-    md = fd >= 0 ? mmalloc_attach (fd, NULL) : NULL;
+    md = fd >= 0 ? mmalloc_attach_opts (fd, NULL, &o) : NULL;
     if (md == NULL)
       {
 	perror (path);
 	std::exit (2);
       }
   }
-  ~mmalloc_heap () { mmalloc_detach (md); close (fd); }
+  ~mmalloc_heap_t () { mmalloc_detach (md); close (fd); }
   void *alloc (std::size_t n) { return mmalloc (md, n); }
   void release (void *p) { mfree (md, p); }
 };
+typedef mmalloc_heap_t<0> mmalloc_heap;
+typedef mmalloc_heap_t<MMALLOC_CACHE> mmalloc_cached_heap;
 
 static std::size_t
 rsize (uint64_t *s, std::size_t max)
@@ -157,7 +165,10 @@ main (int argc, char **argv)
     return run<boost_heap> (argv[2], argc - 3, argv + 3);
   if (argc >= 4 && std::strcmp (argv[1], "mmalloc") == 0)
     return run<mmalloc_heap> (argv[2], argc - 3, argv + 3);
-  std::fprintf (stderr, "usage: %s boost|mmalloc PATH pair|churn256|fill...\n",
+  if (argc >= 4 && std::strcmp (argv[1], "cmmalloc") == 0)
+    return run<mmalloc_cached_heap> (argv[2], argc - 3, argv + 3);
+  std::fprintf (stderr, "usage: %s boost|mmalloc|cmmalloc PATH "
+		"pair|churn256|fill...\n",
 		argv[0]);
   return 2;
 }
