@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -198,25 +199,36 @@ reuse_heap (struct mm_heap *h)
   struct stat st;
   ssize_t got;
   char *base;
-  int alone;
+  int alone, tries;
 
-  memset (&hdr, 0, sizeof hdr);
-  got = pread (h->fd, &hdr, sizeof hdr, 0);
-  if (got < 0)
+  /* Other processes may be changing the header while we copy it: the
+     copy is not atomic, and may pair a new top with an old mapped size
+     or high-water mark.  Such a torn copy looks damaged; a copy that
+     still looks damaged after a few fresh reads is.  */
+  for (tries = 0;; tries++)
     {
-      h->saved_errno = errno;
-      return -1;
+      memset (&hdr, 0, sizeof hdr);
+      got = pread (h->fd, &hdr, sizeof hdr, 0);
+      if (got < 0)
+	{
+	  h->saved_errno = errno;
+	  return -1;
+	}
+      /* The file's size is read after the header: a process growing
+	 the heap extends the file before it records the new size, so
+	 the size recorded in what we read is never more than the file
+	 holds.  */
+      if (fstat (h->fd, &st) != 0)
+	{
+	  h->saved_errno = errno;
+	  return -1;
+	}
+      if (validate_header (&hdr, (size_t) got, (size_t) st.st_size) == 0)
+	break;
+      if (errno != EUCLEAN || tries == 8)
+	return -1;
+      sched_yield ();
     }
-  /* The file's size is read after the header: a process growing the
-     heap extends the file before it records the new size, so the size
-     recorded in what we read is never more than the file holds.  */
-  if (fstat (h->fd, &st) != 0)
-    {
-      h->saved_errno = errno;
-      return -1;
-    }
-  if (validate_header (&hdr, (size_t) got, (size_t) st.st_size) != 0)
-    return -1;
 
   /* The recorded base, whatever the caller asked for.  */
   h->reserved = (size_t) hdr.capacity;
