@@ -72,7 +72,8 @@ mmi_format (struct mm_heap *h, unsigned int flags, size_t capacity,
   hdr->top = hdr->hwm = MM_FIRST_BYTES;
   hdr->flags = flags;
   hdr->state = MM_STATE_DIRTY;
-  hdr->streams = streams != 0 ? streams : 1;
+  /* By default, as many streams as there are run sets.  */
+  hdr->streams = streams != 0 ? streams : MM_RUNSETS;
   hdr->nattached = 1;
   mmi_segmap (h)[0] = 1;	/* segment 0 is ours */
 }

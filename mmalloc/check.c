@@ -28,7 +28,9 @@ struct counts
   uint64_t free_runs, free_pages;
   uint64_t small_slots, small_bytes, small_used, small_used_bytes;
   uint64_t large_used, large_bytes;
-  uint64_t listed[2][MM_NCLASSES];	/* [checked][class] */
+  /* Runs listed: [set][class] for sets 0 to MM_RUNSETS - 1, and
+     [MM_RUNSETS][class] for checked runs.  */
+  uint64_t listed[MM_RUNSETS + 1][MM_NCLASSES];
 };
 
 static int
@@ -117,6 +119,10 @@ check_small (struct mm_heap *h, uint32_t page, struct mm_page *d,
 		 page, k, d->npages);
   if (check_tails (h, page, d->npages, 1) != 0)
     return -1;
+  if (d->set >= mmi_nsets (h)
+      || (d->set != 0 && (k >= MM_SET_CLASSES || (d->flags & MM_F_CHECKED))))
+    return fail (h, "page %u: small run of class %u in run set %u, which "
+		 "it cannot have", page, k, d->set);
   size = mmi_class_size[k];
   cap = mmi_run_capacity (k);
   slots = cap / size;
@@ -138,9 +144,9 @@ check_small (struct mm_heap *h, uint32_t page, struct mm_page *d,
     return fail (h, "page %u: %u live + %u free objects but %u handed "
 		 "out", page, d->nused, nfree, d->bump / size);
   if (((d->flags & MM_F_CURRENT) != 0)
-      != (mmi_class_states (h->hdr, d->flags)[k].current == page))
-    return fail (h, "page %u: current-run mark disagrees with class %u",
-		 page, k);
+      != (mmi_class_state (h->hdr, d->flags, d->set, k)->current == page))
+    return fail (h, "page %u: current-run mark disagrees with class %u, "
+		 "set %u", page, k, d->set);
   if (d->flags & MM_F_CURRENT)
     {
       if (d->flags & MM_F_LISTED)
@@ -156,7 +162,7 @@ check_small (struct mm_heap *h, uint32_t page, struct mm_page *d,
 		     page, has_free ? "has" : "has no",
 		     has_free ? "not" : "");
       if (has_free)
-	c->listed[(d->flags & MM_F_CHECKED) != 0][k]++;
+	c->listed[(d->flags & MM_F_CHECKED) ? MM_RUNSETS : d->set][k]++;
     }
   c->small_slots += slots;
   c->small_bytes += cap;
@@ -281,47 +287,55 @@ check_bins (struct mm_heap *h, const struct counts *c)
   return 0;
 }
 
+/* The class states of run set SET, or of checked runs when CHECKED:
+   each current run is a run of its class, set and kind, and each
+   partial list holds exactly the runs counted as listed.  */
 static int
-check_classes (struct mm_heap *h, const struct counts *c, int checked)
+check_classes (struct mm_heap *h, const struct counts *c, int checked,
+	       unsigned int set)
 {
-  struct mm_class_state *cls
-    = mmi_class_states (h->hdr, checked ? MM_F_CHECKED : 0);
   uint8_t want = checked ? MM_F_CHECKED : 0;
-  unsigned int k;
+  unsigned int k, at = checked ? MM_RUNSETS : set;
+  unsigned int nk = set == 0 ? MM_NCLASSES : MM_SET_CLASSES;
 
-  for (k = 0; k < MM_NCLASSES; k++)
+  for (k = 0; k < nk; k++)
     {
-      uint32_t page = cls[k].partial, prev = 0;
+      struct mm_class_state *st = mmi_class_state (h->hdr, want, set, k);
+      uint32_t page = st->partial, prev = 0;
       uint64_t seen = 0;
-      if (cls[k].current != 0)
+      if (st->current != 0)
 	{
-	  uint32_t cur = cls[k].current;
+	  uint32_t cur = st->current;
 	  if (!mmi_page_ok (h, cur) || mmi_desc (h, cur)->kind != MM_K_SMALL
-	      || mmi_desc (h, cur)->cls != k
+	      || mmi_desc (h, cur)->cls != k || mmi_desc (h, cur)->set != set
 	      || (mmi_desc (h, cur)->flags & MM_F_CHECKED) != want)
-	    return fail (h, "class %u: current run %u is not one", k, cur);
+	    return fail (h, "class %u, set %u: current run %u is not one",
+			 k, set, cur);
 	}
       while (page != 0)
 	{
 	  struct mm_page *d;
 	  if (!mmi_page_ok (h, page))
-	    return fail (h, "class %u: link to bad page %u", k, page);
+	    return fail (h, "class %u, set %u: link to bad page %u", k, set,
+			 page);
 	  d = mmi_desc (h, page);
-	  if (d->kind != MM_K_SMALL || d->cls != k
+	  if (d->kind != MM_K_SMALL || d->cls != k || d->set != set
 	      || !(d->flags & MM_F_LISTED) || (d->flags & MM_F_CHECKED) != want)
-	    return fail (h, "class %u: page %u on the list is not a "
-			 "listed run of the class", k, page);
+	    return fail (h, "class %u, set %u: page %u on the list is not a "
+			 "listed run of the class", k, set, page);
 	  if (d->prev != prev)
-	    return fail (h, "class %u: page %u has a bad back link", k, page);
-	  if (++seen > c->listed[checked][k])
-	    return fail (h, "class %u: list longer than its runs", k);
+	    return fail (h, "class %u, set %u: page %u has a bad back link",
+			 k, set, page);
+	  if (++seen > c->listed[at][k])
+	    return fail (h, "class %u, set %u: list longer than its runs", k,
+			 set);
 	  prev = page;
 	  page = d->next;
 	}
-      if (seen != c->listed[checked][k])
-	return fail (h, "class %u: %llu runs listed, %llu have free "
-		     "objects", k, (unsigned long long) seen,
-		     (unsigned long long) c->listed[checked][k]);
+      if (seen != c->listed[at][k])
+	return fail (h, "class %u, set %u: %llu runs listed, %llu have free "
+		     "objects", k, set, (unsigned long long) seen,
+		     (unsigned long long) c->listed[at][k]);
     }
   return 0;
 }
@@ -334,6 +348,7 @@ mmi_check (struct mm_heap *h)
   struct mm_header *hdr = h->hdr;
   struct counts c;
   uint32_t seg, nsegs;
+  unsigned int set;
 
   h->check_msg[0] = '\0';
   memset (&c, 0, sizeof c);
@@ -354,9 +369,11 @@ mmi_check (struct mm_heap *h)
 	return -1;
       seg = next;
     }
-  if (check_bins (h, &c) != 0 || check_classes (h, &c, 0) != 0
-      || check_classes (h, &c, 1) != 0)
+  if (check_bins (h, &c) != 0 || check_classes (h, &c, 1, 0) != 0)
     return -1;
+  for (set = 0; set < MM_RUNSETS; set++)
+    if (check_classes (h, &c, 0, set) != 0)
+      return -1;
   if (c.free_runs != hdr->free_runs || c.free_pages != hdr->free_pages)
     return fail (h, "statistics: %llu free runs of %llu pages counted, "
 		 "header says %llu of %llu",

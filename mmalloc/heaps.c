@@ -207,6 +207,7 @@ static void
 atfork_child (void)
 {
   release (1);
+  mmi_streams_forget ();
 }
 
 static void

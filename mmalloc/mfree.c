@@ -139,7 +139,7 @@ small_free (struct mm_heap *h, struct mm_page *d, uint32_t head, void *p)
 {
   struct mm_header *hdr = h->hdr;
   unsigned int c = d->cls;
-  struct mm_class_state *st = &mmi_class_states (hdr, d->flags)[c];
+  struct mm_class_state *st = mmi_class_state (hdr, d->flags, d->set, c);
 
   MMI_W (h, *(uint32_t *) p, d->free);
   MMI_W (h, d->free, (uint32_t) ((char *) p - mmi_page_addr (h, head)) + 1);

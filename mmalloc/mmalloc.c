@@ -44,12 +44,12 @@ link_ok (uint32_t link, unsigned int c)
 		       && (link - 1) % mmi_class_size[c] == 0);
 }
 
-/* Whether PAGE is a sound small run of class C with flags RUNFLAGS.
-   Page indexes in the header and in lists come from the region: check
-   them before computing any address.  */
+/* Whether PAGE is a sound small run of class C with flags RUNFLAGS in
+   run set SET.  Page indexes in the header and in lists come from the
+   region: check them before computing any address.  */
 static int
 small_run_ok (struct mm_heap *h, uint32_t page, unsigned int c,
-	      unsigned int runflags)
+	      unsigned int runflags, unsigned int set)
 {
   uint32_t off = page & (MM_SEG_PAGES - 1);
   struct mm_page *d;
@@ -59,58 +59,137 @@ small_run_ok (struct mm_heap *h, uint32_t page, unsigned int c,
       || !mmi_seg_owned (h, page / MM_SEG_PAGES))
     return 0;
   d = mmi_desc (h, page);
-  return d->kind == MM_K_SMALL && d->cls == c
+  return d->kind == MM_K_SMALL && d->cls == c && d->set == set
     && (d->flags & MM_F_CHECKED) == (runflags & MM_F_CHECKED)
     && d->npages == mmi_class_pages[c] && link_ok (d->free, c)
     && d->bump <= mmi_run_capacity (c) && d->bump % mmi_class_size[c] == 0;
 }
 
-/* Make a new current run for class C: the first sound run of the
-   partial list, or a new one.  The old current run is full.  */
+/* Unlink the first run of the partial list of FROM (class C, flags
+   RUNFLAGS, run set FROMSET) and return it, with *PAGEP its page; NULL
+   when the list is empty or damaged (then it is dropped, never
+   followed).  */
 static struct mm_page *
-refill (struct mm_heap *h, unsigned int c, unsigned int runflags)
+take_partial (struct mm_heap *h, struct mm_class_state *from, unsigned int c,
+	      unsigned int runflags, unsigned int fromset, uint32_t *pagep)
+{
+  uint32_t page = from->partial;
+  struct mm_page *d;
+
+  if (page == 0)
+    return NULL;
+  if (!small_run_ok (h, page, c, runflags, fromset))
+    {
+      MMI_W (h, from->partial, 0);
+      return NULL;
+    }
+  d = mmi_desc (h, page);
+  MMI_W (h, from->partial, d->next);
+  if (d->next != 0 && small_run_ok (h, d->next, c, runflags, fromset))
+    MMI_W (h, mmi_desc (h, d->next)->prev, 0);
+  else
+    MMI_W (h, from->partial, 0);
+  MMI_W (h, d->next, 0);
+  MMI_W (h, d->prev, 0);
+  *pagep = page;
+  return d;
+}
+
+/* Out of pages: give the empty current runs of every class and run set
+   back to the page layer (a thread of another stream may have left one
+   behind, holding pages no one else may use), each as an operation of
+   its own so that the journal holds one at a time.  Called where the
+   heap is consistent.  Returns whether any run was given back.  */
+static int
+reclaim_idle_runs (struct mm_heap *h)
 {
   struct mm_header *hdr = h->hdr;
-  struct mm_class_state *st = &mmi_class_states (hdr, runflags)[c];
+  unsigned int s, k, nsets = mmi_nsets (h);
+  int any = 0, e = errno;
+
+  mmi_jcommit (h);
+  for (s = 0; s < nsets; s++)
+    for (k = 0; k < (s == 0 ? MM_NCLASSES : MM_SET_CLASSES); k++)
+      {
+	struct mm_class_state *st = mmi_class_state (hdr, 0, s, k);
+	uint32_t page = st->current;
+	struct mm_page *d;
+
+	if (page == 0 || !small_run_ok (h, page, k, 0, s))
+	  continue;
+	d = mmi_desc (h, page);
+	if (d->nused != 0)
+	  continue;
+	MMI_W (h, d->flags, (uint8_t) (d->flags & ~MM_F_CURRENT));
+	MMI_W (h, st->current, 0);
+	MMI_W (h, hdr->small_slots,
+	       hdr->small_slots - mmi_run_capacity (k) / mmi_class_size[k]);
+	MMI_W (h, hdr->small_bytes, hdr->small_bytes - mmi_run_capacity (k));
+	mmi_pages_free (h, page);
+	mmi_jcommit (h);
+	any = 1;
+      }
+  errno = e;
+  return any;
+}
+
+/* Pages for a new run of N pages of kind KIND, reclaiming idle runs when
+   the heap has no more.  */
+static uint32_t
+pages_for (struct mm_heap *h, uint32_t n, unsigned int kind)
+{
+  uint32_t page = mmi_pages_alloc (h, n, kind);
+
+  if (mmi_unlikely (page == 0) && reclaim_idle_runs (h))
+    page = mmi_pages_alloc (h, n, kind);
+  return page;
+}
+
+/* Make a new current run for class C in run set SET: the first sound
+   run of the set's partial list, else of another set's (so that no
+   run with free objects waits for a thread of its own stream while new
+   pages are carved), else a new one.  The old current run is full.  */
+static struct mm_page *
+refill (struct mm_heap *h, unsigned int c, unsigned int runflags,
+	unsigned int set)
+{
+  struct mm_header *hdr = h->hdr;
+  struct mm_class_state *st = mmi_class_state (hdr, runflags, set, c);
   struct mm_page *d;
   uint32_t page;
 
   if (st->current != 0)
     {
-      if (small_run_ok (h, st->current, c, runflags))
+      if (small_run_ok (h, st->current, c, runflags, set))
 	{
 	  struct mm_page *o = mmi_desc (h, st->current);
 	  MMI_W (h, o->flags, (uint8_t) (o->flags & ~MM_F_CURRENT));
 	}
       MMI_W (h, st->current, 0);
     }
-  page = st->partial;
-  if (page != 0)
+  d = take_partial (h, st, c, runflags, set, &page);
+  if (d == NULL && !(runflags & MM_F_CHECKED) && c < MM_SET_CLASSES)
     {
-      if (!small_run_ok (h, page, c, runflags))
-	/* damaged: drop the list, never follow it */
-	MMI_W (h, st->partial, 0);
-      else
-	{
-	  d = mmi_desc (h, page);
-	  MMI_W (h, st->partial, d->next);
-	  if (d->next != 0 && small_run_ok (h, d->next, c, runflags))
-	    MMI_W (h, mmi_desc (h, d->next)->prev, 0);
-	  else
-	    MMI_W (h, st->partial, 0);
-	  MMI_W (h, d->next, 0);
-	  MMI_W (h, d->prev, 0);
-	  MMI_W (h, d->flags,
-		 (uint8_t) ((d->flags & ~MM_F_LISTED) | MM_F_CURRENT));
-	  MMI_W (h, st->current, page);
-	  return d;
-	}
+      unsigned int s, nsets = mmi_nsets (h);
+      for (s = 0; d == NULL && s < nsets; s++)
+	if (s != set)
+	  d = take_partial (h, mmi_class_state (hdr, runflags, s, c), c,
+			    runflags, s, &page);
     }
-  page = mmi_pages_alloc (h, mmi_class_pages[c], MM_K_SMALL);
+  if (d != NULL)
+    {
+      MMI_W (h, d->set, (uint8_t) set);
+      MMI_W (h, d->flags,
+	     (uint8_t) ((d->flags & ~MM_F_LISTED) | MM_F_CURRENT));
+      MMI_W (h, st->current, page);
+      return d;
+    }
+  page = pages_for (h, mmi_class_pages[c], MM_K_SMALL);
   if (page == 0)
     return NULL;
   d = mmi_desc (h, page);
   MMI_W (h, d->cls, (uint8_t) c);
+  MMI_W (h, d->set, (uint8_t) set);
   MMI_W (h, d->flags, (uint8_t) (MM_F_CURRENT | (runflags & MM_F_CHECKED)));
   MMI_W (h, st->current, page);
   MMI_W (h, hdr->small_slots,
@@ -121,7 +200,7 @@ refill (struct mm_heap *h, unsigned int c, unsigned int runflags)
 }
 
 /* A block of class C, from the runs with flags RUNFLAGS (MM_F_CHECKED
-   or 0).  *FROMLIST (when FROMLIST is not NULL) tells whether the block
+   or 0) of the calling thread's run set.  *FROMLIST (when FROMLIST is not NULL) tells whether the block
    was taken from a run's free list, the only place a freed block of
    this class can come from: bump-area slots may hold anything.  */
 static inline __attribute__ ((always_inline)) void *
@@ -129,14 +208,16 @@ small_alloc (struct mm_heap *h, unsigned int c, unsigned int runflags,
 	     int *fromlist)
 {
   struct mm_header *hdr = h->hdr;
-  struct mm_class_state *st = &mmi_class_states (hdr, runflags)[c];
+  unsigned int set = (runflags & MM_F_CHECKED) ? 0 : mmi_thread_set (h, c);
+  struct mm_class_state *st = mmi_class_state (hdr, runflags, set, c);
   uint32_t size = mmi_class_size[c], page = st->current;
   struct mm_page *d;
   char *obj;
 
   /* Validation: the current run is read from the region.  Runs this
      process makes current are sound; this catches a damaged file.  */
-  if (mmi_unlikely (page != 0 && !small_run_ok (h, page, c, runflags)))
+  if (mmi_unlikely (page != 0
+		    && !small_run_ok (h, page, c, runflags, set)))
     {
       page = 0;
       MMI_W (h, st->current, 0);
@@ -167,7 +248,7 @@ small_alloc (struct mm_heap *h, unsigned int c, unsigned int runflags,
 	      break;
 	    }
 	}
-      d = refill (h, c, runflags);
+      d = refill (h, c, runflags, set);
       if (d == NULL)
 	return NULL;
       page = st->current;
@@ -214,7 +295,7 @@ mmi_large_alloc (struct mm_heap *h, size_t size, size_t align, int *zero)
   if (span > MM_MAX_BLOCK - MM_PAGE)
     goto nomem;
   n = (uint32_t) ((span + MM_PAGE - 1) >> MM_PAGE_SHIFT);
-  page = mmi_pages_alloc (h, n, MM_K_LARGE);
+  page = pages_for (h, n, MM_K_LARGE);
   if (page == 0)
     return NULL;
   start = mmi_page_addr (h, page);

@@ -115,6 +115,16 @@ extern int mmi_valgrind __attribute__ ((visibility ("hidden")));
 #define MM_NCLASSES	36
 #define MM_SMALL_MAX	16384
 
+/* Run sets (streams.c): the classes up to 2048 bytes keep their current
+   run and partial list MM_RUNSETS times over, so that threads (and
+   processes) of different streams take their blocks from different runs
+   and never write to the same cache line of block data.  A heap of N
+   streams uses sets 0 to min (N, MM_RUNSETS) - 1; checked runs and
+   larger classes use set 0 only.  MM_RUNSETS is a power of two (sets
+   read from the region are masked with it).  */
+#define MM_RUNSETS	4
+#define MM_SET_CLASSES	24
+
 /* Free page runs are binned by length: one bin per length up to 64
    pages, then four per power of two.  */
 #define MM_EXACT_BINS	64
@@ -129,7 +139,7 @@ extern int mmi_valgrind __attribute__ ((visibility ("hidden")));
 /* File format.  */
 #define MM_MAGIC	"mmalloc"	/* 8 bytes with the NUL */
 #define MM_MAGIC_SIZE	8
-#define MM_VERSION	3
+#define MM_VERSION	4
 #define MM_ENDIAN_TAG	0x01020304u
 
 /* Page descriptor kinds.  Zero is "never used", so fresh (zero) pages of
@@ -159,7 +169,7 @@ struct mm_page
   uint8_t kind;			/* MM_K_* */
   uint8_t cls;			/* size class (small runs) */
   uint8_t flags;		/* MM_F_* */
-  uint8_t spare;
+  uint8_t set;			/* small runs: run set (streams.c) */
   uint32_t npages;		/* pages in the run (heads) */
   uint32_t head;		/* first page of the run (tails) */
   uint32_t nused;		/* small: live objects; large: user offset */
@@ -231,6 +241,10 @@ struct mm_header
   uint32_t recoveries;		/* times the heap was repaired */
   uint32_t intent;		/* MM_INTENT_*: a multi-step operation */
   uint32_t intent_page;		/* its run */
+
+  /* Run sets 1 to MM_RUNSETS - 1 of the classes below MM_SET_CLASSES
+     (set 0 is CLS).  */
+  struct mm_class_state scls[MM_RUNSETS - 1][MM_SET_CLASSES];
 
   /* The lock, process-shared and robust for file heaps.  Last, so that
      the fields above keep their offsets whatever its size.  */
@@ -509,11 +523,50 @@ uint32_t mmi_pages_drop_front (struct mm_heap *h, uint32_t page, uint32_t k)
 void mmi_set_tails (struct mm_heap *h, uint32_t page, uint32_t n, int all) MMI_HIDDEN;
 unsigned int mmi_bin_of (uint32_t npages) MMI_HIDDEN;
 
-/* The class state array runs with flags FLAGS belong to.  */
+/* The state of class C for runs with flags FLAGS in run set SET.  SET
+   may come from the region: it is masked, never trusted as an index.  */
 static inline struct mm_class_state *
-mmi_class_states (struct mm_header *hdr, unsigned int flags)
+mmi_class_state (struct mm_header *hdr, unsigned int flags, unsigned int set,
+		 unsigned int c)
 {
-  return (flags & MM_F_CHECKED) ? hdr->ccls : hdr->cls;
+  if (flags & MM_F_CHECKED)
+    return &hdr->ccls[c];
+  set &= MM_RUNSETS - 1;
+  if (set == 0 || c >= MM_SET_CLASSES)
+    return &hdr->cls[c];
+  return &hdr->scls[set - 1][c];
+}
+
+/* streams.c */
+extern __thread uint32_t mmi_tstream
+  __attribute__ ((tls_model ("initial-exec"))) MMI_HIDDEN;
+uint32_t mmi_stream_assign (void) MMI_HIDDEN;
+void mmi_streams_forget (void) MMI_HIDDEN;
+
+/* How many run sets heap H uses (the stream count is from the region:
+   clamped, never trusted).  */
+static inline unsigned int
+mmi_nsets (const struct mm_heap *h)
+{
+  uint32_t n = h->hdr->streams;
+
+  return n == 0 ? 1 : n < MM_RUNSETS ? n : MM_RUNSETS;
+}
+
+/* The run set the calling thread allocates class C from in H: its
+   stream's, for the classes that have sets.  */
+static inline unsigned int
+mmi_thread_set (const struct mm_heap *h, unsigned int c)
+{
+  unsigned int n = mmi_nsets (h);
+  uint32_t s;
+
+  if (n == 1 || c >= MM_SET_CLASSES)
+    return 0;
+  s = mmi_tstream;
+  if (mmi_unlikely (s == 0))
+    s = mmi_stream_assign ();
+  return (s - 1) % n;
 }
 
 /* mmalloc.c */

@@ -94,7 +94,7 @@ Options:\n\
                  N takes a K, M, G or T suffix (powers of 1024)\n\
   --base ADDR    address of a new heap (page-aligned; default: chosen by\n\
                  mmalloc_attach, as for a null base)\n\
-  --streams N    concurrency stripes of a new heap (1 to 64)\n\
+  --streams N    concurrency stripes of a new heap (1 to 64; default 4)\n\
   -h, --help     show this help and exit\n\
   -V, --version  show the version and exit\n\
 \n\

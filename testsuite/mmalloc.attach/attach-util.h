@@ -17,6 +17,9 @@
 #include <sys/stat.h>
 #include "mmtest.h"
 
+/* The format version this library writes (doc/internals.texi).  */
+#define ATU_VERSION 4
+
 #define ATU_OFF_VERSION 8
 #define ATU_OFF_HEADER_SIZE 12
 #define ATU_OFF_ENDIAN 16

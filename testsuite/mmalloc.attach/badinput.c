@@ -215,7 +215,7 @@ static size_t pagesize;
 
 /* Files.  */
 static const char *n_fheap, *n_sound, *n_empty, *n_text, *n_zeros,
-  *n_short, *n_word, *n_v1, *n_v4, *n_endian, *n_trunc, *n_half,
+  *n_short, *n_word, *n_v1, *n_vnew, *n_endian, *n_trunc, *n_half,
   *n_dir, *n_fifo, *n_qs, *n_qd, *n_qs2, *n_missing, *n_closed, *n_opts,
   *n_nocreate;
 static long parent_pid;		/* names of the files use it, children too */
@@ -322,7 +322,7 @@ setup (void)
   n_short = bi_name ("short");
   n_word = bi_name ("word");
   n_v1 = bi_name ("v1");
-  n_v4 = bi_name ("v4");
+  n_vnew = bi_name ("vnew");
   n_endian = bi_name ("endian");
   n_trunc = bi_name ("trunc");
   n_half = bi_name ("half");
@@ -371,7 +371,7 @@ setup (void)
   patched (n_word, sound, len, ATU_OFF_WORD_SIZE, 1,
 	   sizeof (void *) == 8 ? 4 : 8);
   patched (n_v1, sound, len, ATU_OFF_VERSION, 4, 1);
-  patched (n_v4, sound, len, ATU_OFF_VERSION, 4, 4);
+  patched (n_vnew, sound, len, ATU_OFF_VERSION, 4, ATU_VERSION + 1);
   patched (n_endian, sound, len, ATU_OFF_ENDIAN, 4,
 	   __builtin_bswap32 (atu_get32 (sound, ATU_OFF_ENDIAN)));
   atu_spit (n_trunc, sound, 100);
@@ -394,7 +394,7 @@ static void
 teardown (void)
 {
   const char *files[] = { n_fheap, n_sound, n_empty, n_text, n_zeros,
-    n_short, n_word, n_v1, n_v4, n_endian, n_trunc, n_half, n_qs, n_qd,
+    n_short, n_word, n_v1, n_vnew, n_endian, n_trunc, n_half, n_qs, n_qd,
     n_qs2, n_fifo, n_closed, n_opts, n_nocreate
   };
   size_t i;
@@ -520,8 +520,8 @@ rows_attach (void)
     want_null (attach_file (n_word, O_RDWR, 0), ENOTSUP);
   ROW ("A17: mmalloc_attach (GNU mmalloc version 1 heap): NULL, ENOTSUP")
     want_null (attach_file (n_v1, O_RDWR, 0), ENOTSUP);
-  ROW ("A18: mmalloc_attach (heap of a newer version 4): NULL, ENOTSUP")
-    want_null (attach_file (n_v4, O_RDWR, 0), ENOTSUP);
+  ROW ("A18: mmalloc_attach (heap of a newer version): NULL, ENOTSUP")
+    want_null (attach_file (n_vnew, O_RDWR, 0), ENOTSUP);
   ROW ("A19: mmalloc_attach (heap of the other byte order): NULL, ENOTSUP")
     want_null (attach_file (n_endian, O_RDWR, 0), ENOTSUP);
   ROW ("A20: mmalloc_attach (heap file cut to 100 bytes): NULL, EUCLEAN")
@@ -1606,10 +1606,10 @@ rows_qalloc (void)
       CALL (m, qalloc_loadmap (n_sound));
       want_null (m, EINVAL);
     }
-  ROW ("Q17: qalloc_loadmap (heap of a newer version 4): NULL, ENOTSUP")
+  ROW ("Q17: qalloc_loadmap (heap of a newer version): NULL, ENOTSUP")
     {
       void *m;
-      CALL (m, qalloc_loadmap (n_v4));
+      CALL (m, qalloc_loadmap (n_vnew));
       want_null (m, ENOTSUP);
     }
   ROW ("Q18: qalloc_loadmap (heap of another word size): NULL, ENOTSUP")

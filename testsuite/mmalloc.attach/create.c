@@ -36,8 +36,10 @@ scenario_1_and_3 (void)
   CHECK (pread (fd, hdr, sizeof hdr, 0) == (ssize_t) sizeof hdr,
 	 "s1: the file holds at least one page");
   CHECK (memcmp (hdr, "mmalloc", 8) == 0, "s1: the file starts with \"mmalloc\\0\"");
-  CHECK (atu_get32 (hdr, ATU_OFF_VERSION) == 3,
-	 "s1: format version field is 3 (got %u)", atu_get32 (hdr, ATU_OFF_VERSION));
+  CHECK (ATU_VERSION == MM_VERSION, "s1: attach-util.h knows the version");
+  CHECK (atu_get32 (hdr, ATU_OFF_VERSION) == MM_VERSION,
+	 "s1: format version field is %d (got %u)", MM_VERSION,
+	 atu_get32 (hdr, ATU_OFF_VERSION));
   CHECK (atu_get32 (hdr, ATU_OFF_HEADER_SIZE) == sizeof (struct mm_header),
 	 "s1: header_size field %u equals sizeof (struct mm_header) %zu",
 	 atu_get32 (hdr, ATU_OFF_HEADER_SIZE), sizeof (struct mm_header));

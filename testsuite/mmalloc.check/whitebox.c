@@ -113,6 +113,13 @@ main (void)
   d->nused++;
   expect_corrupt ("a small run's live count is off by one");
   d->nused = save;
+  save = d->set;
+  d->set = (uint8_t) ((save + 1) % MM_RUNSETS);
+  expect_corrupt ("a small run in another run set than its class state's");
+  d->set = 200;
+  expect_corrupt ("a small run in run set 200");
+  d->set = (uint8_t) save;
+  expect_sound ("the run set restored");
 
   /* Descriptors of large blocks and their tails.  */
   l1 = mmalloc (md, 5 * 4096);

@@ -743,7 +743,7 @@ test_create (void)
   CHECK (TOOL ("info", f) == 0
 	 && has (R.out, "capacity:        1048576 bytes")
 	 && has (R.out, "state:           clean")
-	 && has (R.out, "streams:         1\n")
+	 && has (R.out, "streams:         4\n")
 	 && has (R.out, "no keys set"),
 	 "info on the new heap: capacity 1M, clean, no keys");
   CHECK (TOOL ("check", f) == 0, "check on the new heap: status 0");
@@ -763,11 +763,11 @@ test_create (void)
   unlink (g);
   /* 2 GiB does not fit above most bases of a 32-bit address space.  */
   CHECK (TOOL ("create", g, "--size", sizeof (void *) > 4 ? "2G" : "128M",
-	       "--base", base_s, "--streams", "4") == 0,
-	 "create --size 2G --base ADDR --streams 4");
+	       "--base", base_s, "--streams", "7") == 0,
+	 "create --size 2G --base ADDR --streams 7");
   snprintf (want, sizeof want, "base:            %s\n", base_s);
   CHECK (TOOL ("info", g) == 0 && has (R.out, want)
-	 && has (R.out, "streams:         4\n")
+	 && has (R.out, "streams:         7\n")
 	 && has (R.out, sizeof (void *) > 4
 		 ? "capacity:        2147483648 bytes"
 		 : "capacity:        134217728 bytes"),
