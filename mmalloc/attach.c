@@ -411,6 +411,10 @@ mmalloc_attach_opts (int fd, void *baseaddr,
 
   h->abortfunc = NULL;
   h->traced = (o.flags & MMALLOC_TRACE) != 0;
+#ifdef HAVE_VALGRIND
+  if (mmi_valgrind)
+    mmi_vg_attach (h);
+#endif
   __atomic_store_n (&h->live, 1, __ATOMIC_RELEASE);
   return h->base;
 

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include "mmprivate.h"
 
+
 void *
 mmalloc_detach (void *md)
 {
@@ -37,6 +38,10 @@ mmalloc_detach (void *md)
       mmi_unlock (h);
     }
   mmi_tc_detach (h);
+#ifdef HAVE_VALGRIND
+  if (mmi_valgrind)
+    mmi_vg_detach (h);
+#endif
   mmi_attach_unlock (h);
   /* No lookup may find the heap once its memory is gone.  */
   __atomic_store_n (&h->live, 0, __ATOMIC_RELEASE);

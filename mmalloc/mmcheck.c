@@ -50,6 +50,22 @@ struct mm_check_head
 
 #define HEAD_SIZE sizeof (struct mm_check_head)
 
+/* Heads and guards lie outside the blocks memcheck is told of, and
+   freed blocks' are undefined to it; their bytes are the engine's all
+   the same.  So they are read quietly, and what is read is declared
+   defined.  */
+static inline struct mm_check_head
+copy_head (const struct mm_check_head *head)
+{
+  struct mm_check_head c;
+
+  MMI_VG_QUIET_BEGIN ();
+  memcpy (&c, head, sizeof c);
+  MMI_VG_DEFINED (&c, sizeof c);
+  MMI_VG_QUIET_END ();
+  return c;
+}
+
 /* Whether the small slot SLOT (SIZE bytes) is intact: not a freed
    checked block, or one whose fill nobody has changed since.  */
 int
@@ -67,6 +83,7 @@ mmi_checked_slot_intact (const char *slot, size_t size)
 	  ok = 0;
 	  break;
 	}
+  MMI_VG_DEFINED (&ok, sizeof ok);
   MMI_VG_QUIET_END ();
   return ok;
 }
@@ -203,7 +220,7 @@ classify (struct mm_heap *h, void *p, struct mm_check_head **headp)
      its head (unless the pages went back to the system) says so.  */
   hd = mmi_run_of (h, hp, &hpage);
   if (hd != NULL && hd->kind == MM_K_FREE
-      && ((struct mm_check_head *) hp)->magic == MM_MAGIC_FREE)
+      && copy_head ((struct mm_check_head *) hp).magic == MM_MAGIC_FREE)
     {
       *headp = (struct mm_check_head *) hp;
       return 2;
@@ -218,13 +235,19 @@ probe_head (struct mm_heap *h, struct mm_check_head *head)
   uint32_t page;
   struct mm_page *d = mmi_block_of (h, head, &page);
   size_t room = mmi_block_size (h, d) - HEAD_SIZE;
+  struct mm_check_head c = copy_head (head);
+  unsigned char guard;
 
-  if (head->magic == MM_MAGIC_FREE)
+  if (c.magic == MM_MAGIC_FREE)
     return MMPROBE_FREE;
-  if (head->magic != MM_MAGIC_LIVE || head->fence != MM_MAGIC_FENCE
-      || head->size >= room)
+  if (c.magic != MM_MAGIC_LIVE || c.fence != MM_MAGIC_FENCE
+      || c.size >= room)
     return MMPROBE_HEAD;
-  if ((unsigned char) ((char *) (head + 1))[head->size] != MM_GUARD)
+  MMI_VG_QUIET_BEGIN ();
+  guard = (unsigned char) ((char *) (head + 1))[c.size];
+  MMI_VG_DEFINED (&guard, sizeof guard);
+  MMI_VG_QUIET_END ();
+  if (guard != MM_GUARD)
     return MMPROBE_TAIL;
   return MMPROBE_OK;
 }
@@ -259,15 +282,11 @@ mmi_checked_free (struct mm_heap *h, void *p)
   switch (classify (h, p, &head))
     {
     case 0:
+      MMI_VG_RELEASE (p);
       return mmi_free (h, p);
     case 1:
       {
-	enum mmprobe_status st;
-	/* The head and guard are the engine's, whatever memcheck last
-	   saw of the bytes around the block.  */
-	MMI_VG_QUIET_BEGIN ();
-	st = probe_head (h, head);
-	MMI_VG_QUIET_END ();
+	enum mmprobe_status st = probe_head (h, head);
 	if (st == MMPROBE_TAIL)
 	  botch (h);
 	else if (st != MMPROBE_OK)
@@ -278,6 +297,7 @@ mmi_checked_free (struct mm_heap *h, void *p)
 	    errno = EINVAL;
 	    return -1;
 	  }
+	MMI_VG_FREE (p);
 	release (h, head);
 	return 0;
       }
@@ -305,13 +325,13 @@ mmi_checked_realloc (struct mm_heap *h, void *p, size_t size)
       if (probe_head (h, head) != MMPROBE_OK)
 	{
 	  botch (h);
-	  if (head->magic != MM_MAGIC_LIVE)
+	  if (copy_head (head).magic != MM_MAGIC_LIVE)
 	    {
 	      errno = EINVAL;
 	      return NULL;
 	    }
 	}
-      old = (size_t) head->size;
+      old = (size_t) copy_head (head).size;
       {
 	/* A wrecked size field never makes the copy leave the block.  */
 	struct mm_page *d = mmi_block_of (h, head, &page);
@@ -353,7 +373,10 @@ mmi_checked_size (struct mm_heap *h, void *p)
   switch (classify (h, p, &head))
     {
     case 1:
-      return head->magic == MM_MAGIC_LIVE ? (size_t) head->size : 0;
+      {
+	struct mm_check_head c = copy_head (head);
+	return c.magic == MM_MAGIC_LIVE ? (size_t) c.size : 0;
+      }
     case 0:
       return mmi_block_size (h, mmi_block_of (h, p, &page));
     default:

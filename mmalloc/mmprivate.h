@@ -652,6 +652,12 @@ mmi_small_run_of (const struct mm_heap *h, const void *p)
   return d;
 }
 
+/* vgblocks.c */
+#ifdef HAVE_VALGRIND
+void mmi_vg_detach (struct mm_heap *h) MMI_HIDDEN;
+void mmi_vg_attach (struct mm_heap *h) MMI_HIDDEN;
+#endif
+
 /* check.c */
 int mmi_check (struct mm_heap *h) MMI_HIDDEN;
 

@@ -291,12 +291,12 @@ mmi_free_slow (void *md, void *p)
       mmi_libc_free (p);
       return;
     }
-  MMI_VG_RELEASE (p);
   if (tc_eligible (h) && (d = mmi_small_run_of (h, p)) != NULL
       && d->cls < MM_TC_CLASSES && !(d->flags & MM_F_CHECKED)
       && (c = tc_get (h, md)) != NULL)
     {
       unsigned int k = d->cls;
+      MMI_VG_RELEASE (p);
       if (c->count[k] >= mmi_tc_limit[k])
 	{
 	  /* Full: half of it goes back to the heap.  */
@@ -317,7 +317,22 @@ mmi_free_slow (void *md, void *p)
   if (mmi_lock (h) != 0)
     return;
   if (mmi_likely (!(h->hdr->flags & MM_H_CHECKED)))
-    mmi_free (h, p);
+    {
+#ifdef HAVE_VALGRIND
+      /* memcheck hears of frees inside this heap's region, where it
+	 reports a double free or an interior pointer (and a block's
+	 first word becomes the engine's only when the heap takes it); a
+	 pointer outside (another heap's block, say) stays allocated for
+	 it.  */
+      uint32_t head;
+      if (mmi_valgrind && mmi_block_of (h, p, &head) != NULL)
+	MMI_VG_RELEASE (p);
+      else if (mmi_valgrind && (char *) p >= h->base
+	       && (uint64_t) ((char *) p - h->base) < h->hdr->capacity)
+	MMI_VG_FREE (p);	/* refused: memcheck says why */
+#endif
+      mmi_free (h, p);
+    }
   else
     mmi_checked_free (h, p);
   MMI_DEBUG_CHECK (h);
