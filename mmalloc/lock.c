@@ -37,6 +37,12 @@ mmi_lock_init (struct mm_heap *h, int shared)
 	rc = pthread_mutexattr_setrobust (&a, PTHREAD_MUTEX_ROBUST);
 #endif
     }
+#ifdef __GLIBC__
+  else
+    /* Held for a few hundred nanoseconds at a time (a thread cache's
+       batch): spinning briefly beats sleeping in the kernel.  */
+    rc = pthread_mutexattr_settype (&a, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
   if (rc == 0)
     rc = pthread_mutex_init (&h->hdr->lock, &a);
   pthread_mutexattr_destroy (&a);

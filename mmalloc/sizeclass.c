@@ -115,7 +115,10 @@ const uint8_t mmi_small_class[MM_SMALL_MAX / 16 + 1] = {
 };
 
 /* Blocks of each cached class (up to 2048 bytes) one thread may keep
-   per heap: 8 KiB worth, at least 8 and at most 64 blocks.  */
+   per heap: 16 KiB worth, at least 16 and at most 128 blocks (about
+   330 KiB a thread at most, and a trip to the heap's lock every 8 to 64
+   operations of a class at worst).  */
 const uint8_t mmi_tc_limit[MM_TC_CLASSES] = {
-  64, 64, 64, 64, 64, 64, 64, 64, 51, 42, 36, 32, 25, 21, 18, 16, 12, 10, 9, 8, 8, 8, 8, 8
+  128, 128, 128, 128, 128, 128, 128, 128, 102, 85, 73, 64,
+  51, 42, 36, 32, 25, 21, 18, 16, 16, 16, 16, 16
 };

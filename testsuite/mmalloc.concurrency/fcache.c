@@ -208,9 +208,9 @@ kill_leaks_bounded (void)
   st = mmstats (md);
   CHECK (mmalloc_check (md) == 0, "kill: the heap is sound after a "
 	 "process died with full caches (%s)", mmalloc_check_message (md));
-  /* What one thread's caches can hold: 64 blocks of each of the 8
-     smallest classes, fewer of the larger ones (tcache.c).  */
-  CHECK (st.bytes_used <= 256 * 1024,
+  /* What one thread's caches can hold: 16 KiB worth of each cached
+     class (more for the 8 smallest), 367 KiB in all (sizeclass.c).  */
+  CHECK (st.bytes_used <= 367 * 1024,
 	 "kill: at most the dead process's caches are lost (%zu bytes in "
 	 "%zu blocks)", st.bytes_used, st.chunks_used);
   mmalloc_detach (md);
