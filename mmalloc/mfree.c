@@ -133,9 +133,10 @@ mmi_block_size (struct mm_heap *h, struct mm_page *d)
   return ((size_t) d->npages << MM_PAGE_SHIFT) - d->nused;
 }
 
-/* Put P, an object of the small run at HEAD (descriptor D), back.  */
+/* Put P, an object of the small run at HEAD (descriptor D), back; the
+   header's counts of live objects are the caller's to update.  */
 static void
-small_free (struct mm_heap *h, struct mm_page *d, uint32_t head, void *p)
+small_release (struct mm_heap *h, struct mm_page *d, uint32_t head, void *p)
 {
   struct mm_header *hdr = h->hdr;
   unsigned int c = d->cls;
@@ -144,8 +145,6 @@ small_free (struct mm_heap *h, struct mm_page *d, uint32_t head, void *p)
   MMI_W (h, *(uint32_t *) p, d->free);
   MMI_W (h, d->free, (uint32_t) ((char *) p - mmi_page_addr (h, head)) + 1);
   MMI_W (h, d->nused, d->nused - 1);
-  MMI_W (h, hdr->small_used, hdr->small_used - 1);
-  MMI_W (h, hdr->small_used_bytes, hdr->small_used_bytes - mmi_class_size[c]);
   if (d->flags & MM_F_CURRENT)
     return;
   if (d->nused == 0)
@@ -179,6 +178,20 @@ small_free (struct mm_heap *h, struct mm_page *d, uint32_t head, void *p)
     }
 }
 
+/* Whether P, in the run at HEAD (descriptor D, possibly NULL), starts a
+   slot of a small run with live objects (mmi_class_magic).  */
+static inline int
+small_slot_ok (struct mm_heap *h, struct mm_page *d, uint32_t head, void *p)
+{
+  uint64_t off;
+
+  return d != NULL && d->kind == MM_K_SMALL && d->cls < MM_NCLASSES
+    && (off = (uint64_t) ((char *) p - mmi_page_addr (h, head)))
+    < mmi_run_capacity (d->cls)
+    && off * mmi_class_magic[d->cls] < mmi_class_magic[d->cls]
+    && d->nused != 0;
+}
+
 /* Free P in locked heap H.  Returns 0, or -1 (errno EINVAL) when P is
    no block of H.  */
 int
@@ -186,17 +199,14 @@ mmi_free (struct mm_heap *h, void *p)
 {
   uint32_t head;
   struct mm_page *d = mmi_run_of (h, p, &head);
-  uint64_t off;
 
-  /* A small block: P starts a slot of the run (mmi_class_magic).  */
-  if (mmi_likely (d != NULL && d->kind == MM_K_SMALL
-		  && d->cls < MM_NCLASSES
-		  && (off = (uint64_t) ((char *) p - mmi_page_addr (h, head)))
-		  < mmi_run_capacity (d->cls)
-		  && off * mmi_class_magic[d->cls] < mmi_class_magic[d->cls]
-		  && d->nused != 0))
+  if (mmi_likely (small_slot_ok (h, d, head, p)))
     {
-      small_free (h, d, head, p);
+      unsigned int c = d->cls;
+      small_release (h, d, head, p);
+      MMI_W (h, h->hdr->small_used, h->hdr->small_used - 1);
+      MMI_W (h, h->hdr->small_used_bytes,
+	     h->hdr->small_used_bytes - mmi_class_size[c]);
       return 0;
     }
   if (d != NULL && d->kind == MM_K_LARGE
@@ -211,6 +221,30 @@ mmi_free (struct mm_heap *h, void *p)
     }
   errno = EINVAL;
   return -1;
+}
+
+/* Free the N small blocks of V (from a thread cache) in locked heap H,
+   which has no journal; the header's counters are written once.  A
+   pointer that is no block (a damaged cache) is skipped.  */
+void
+mmi_small_free_batch (struct mm_heap *h, void **v, unsigned int n)
+{
+  uint64_t used = 0, bytes = 0;
+  unsigned int i;
+
+  for (i = 0; i < n; i++)
+    {
+      uint32_t head;
+      struct mm_page *d = mmi_run_of (h, v[i], &head);
+      if (small_slot_ok (h, d, head, v[i]))
+	{
+	  bytes += mmi_class_size[d->cls];
+	  used++;
+	  small_release (h, d, head, v[i]);
+	}
+    }
+  MMI_W (h, h->hdr->small_used, h->hdr->small_used - used);
+  MMI_W (h, h->hdr->small_used_bytes, h->hdr->small_used_bytes - bytes);
 }
 
 /* The fast path is a push onto this thread's cache of the heap (see

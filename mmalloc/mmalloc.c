@@ -274,6 +274,59 @@ mmi_small_alloc_from (struct mm_heap *h, unsigned int c,
   return small_alloc (h, c, runflags, fromlist);
 }
 
+/* Up to N blocks of class C (below MM_SET_CLASSES, unchecked) for a
+   thread cache, into OUT; returns how many (0, errno set, when none
+   could be had).  A run at a time: its free list and fresh area are
+   taken in one go, and the counters written once, which is what makes a
+   cache refill cheap.  Heaps without a journal only (a heap file's
+   refill takes one block per operation, see tcache.c).  */
+unsigned int
+mmi_small_alloc_batch (struct mm_heap *h, unsigned int c, void **out,
+		       unsigned int n)
+{
+  struct mm_header *hdr = h->hdr;
+  unsigned int set = mmi_thread_set (h, c), got = 0;
+  struct mm_class_state *st = mmi_class_state (hdr, 0, set, c);
+  uint32_t size = mmi_class_size[c], cap = mmi_run_capacity (c);
+
+  while (got < n)
+    {
+      uint32_t page = st->current, k = 0, f, b;
+      struct mm_page *d;
+      char *base;
+
+      if (page == 0 || !small_run_ok (h, page, c, 0, set))
+	{
+	  if (page != 0)
+	    MMI_W (h, st->current, 0);
+	  if (refill (h, c, 0, set) == NULL)
+	    break;
+	  page = st->current;
+	}
+      d = mmi_desc (h, page);
+      base = mmi_page_addr (h, page);
+      /* Validation as in small_alloc: a bad link ends the list.  */
+      for (f = d->free; got < n && f != 0; k++)
+	{
+	  char *obj = base + f - 1;
+	  uint32_t next = *(uint32_t *) obj;
+	  out[got++] = obj;
+	  f = link_ok (next, c) ? next : 0;
+	}
+      for (b = d->bump; got < n && b + size <= cap; b += size, k++)
+	out[got++] = base + b;
+      MMI_W (h, d->free, f);
+      MMI_W (h, d->bump, b);
+      MMI_W (h, d->nused, d->nused + k);
+      if (got < n && refill (h, c, 0, set) == NULL)
+	break;
+    }
+  MMI_W (h, hdr->small_used, hdr->small_used + got);
+  MMI_W (h, hdr->small_used_bytes,
+	 hdr->small_used_bytes + (uint64_t) got * size);
+  return got;
+}
+
 /* A large block of SIZE bytes whose address is a multiple of ALIGN (0
    or a power of two up to a page: page-aligned).  *ZERO (when not
    NULL) tells whether it reads as zero.  */

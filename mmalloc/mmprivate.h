@@ -575,6 +575,10 @@ void *mmi_small_alloc (struct mm_heap *h, unsigned int c,
 		       unsigned int runflags) MMI_HIDDEN;
 void *mmi_small_alloc_from (struct mm_heap *h, unsigned int c,
 			    unsigned int runflags, int *fromlist) MMI_HIDDEN;
+unsigned int mmi_small_alloc_batch (struct mm_heap *h, unsigned int c,
+				    void **out, unsigned int n) MMI_HIDDEN;
+void mmi_small_free_batch (struct mm_heap *h, void **v, unsigned int n)
+  MMI_HIDDEN;
 void *mmi_large_alloc (struct mm_heap *h, size_t size, size_t align,
 		       int *zero) MMI_HIDDEN;
 void *mmi_aligned_alloc (struct mm_heap *h, size_t align, size_t size)

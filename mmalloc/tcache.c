@@ -247,6 +247,21 @@ mmi_malloc_slow (void *md, size_t size)
 	return mmi_tc_pop (c, k);
       if (mmi_lock (h) != 0)
 	return NULL;
+      if (h->journal == NULL)
+	{
+	  /* A batch, one run at a time; handed out in address order.  */
+	  void *v[128];
+	  unsigned int got = mmi_small_alloc_batch (h, k, v, n);
+	  p = got != 0 ? v[0] : NULL;
+	  for (i = got; i-- > 1;)
+	    {
+	      MMI_VG_UNDEFINED (v[i], sizeof (void *));
+	      mmi_tc_push (c, k, v[i]);
+	    }
+	  MMI_DEBUG_CHECK (h);
+	  mmi_unlock (h);
+	  return p;
+	}
       p = mmi_small_alloc (h, k, 0);
       for (i = 1; p != NULL && i < n; i++)
 	{
@@ -303,11 +318,20 @@ mmi_free_slow (void *md, void *p)
 	  unsigned int n = mmi_tc_limit[k] / 2;
 	  if (mmi_lock (h) != 0)
 	    return;
-	  while (n-- > 0 && c->list[k] != NULL)
+	  if (h->journal == NULL)
 	    {
-	      mmi_free (h, mmi_tc_pop (c, k));
-	      mmi_jcommit (h);
+	      void *v[128];
+	      unsigned int got = 0;
+	      while (got < n && c->list[k] != NULL)
+		v[got++] = mmi_tc_pop (c, k);
+	      mmi_small_free_batch (h, v, got);
 	    }
+	  else
+	    while (n-- > 0 && c->list[k] != NULL)
+	      {
+		mmi_free (h, mmi_tc_pop (c, k));
+		mmi_jcommit (h);
+	      }
 	  MMI_DEBUG_CHECK (h);
 	  mmi_unlock (h);
 	}
