@@ -115,7 +115,7 @@ extern int mmi_valgrind __attribute__ ((visibility ("hidden")));
 #define MM_NCLASSES	36
 #define MM_SMALL_MAX	16384
 
-/* Run sets (streams.c): the classes up to 2048 bytes keep their current
+/* Run sets (threadstream.c): the classes up to 2048 bytes keep their current
    run and partial list MM_RUNSETS times over, so that threads (and
    processes) of different streams take their blocks from different runs
    and never write to the same cache line of block data.  A heap of N
@@ -169,7 +169,7 @@ struct mm_page
   uint8_t kind;			/* MM_K_* */
   uint8_t cls;			/* size class (small runs) */
   uint8_t flags;		/* MM_F_* */
-  uint8_t set;			/* small runs: run set (streams.c) */
+  uint8_t set;			/* small runs: run set (threadstream.c) */
   uint32_t npages;		/* pages in the run (heads) */
   uint32_t head;		/* first page of the run (tails) */
   uint32_t nused;		/* small: live objects; large: user offset */
@@ -537,7 +537,7 @@ mmi_class_state (struct mm_header *hdr, unsigned int flags, unsigned int set,
   return &hdr->scls[set - 1][c];
 }
 
-/* streams.c */
+/* threadstream.c */
 extern __thread uint32_t mmi_tstream
   __attribute__ ((tls_model ("initial-exec"))) MMI_HIDDEN;
 uint32_t mmi_stream_assign (void) MMI_HIDDEN;

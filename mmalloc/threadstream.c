@@ -1,4 +1,4 @@
-/* streams.c -- which stream, and so which run set, a thread uses.
+/* threadstream.c -- which stream, and so which run set, a thread uses.
    Copyright (C) 2026 The mmalloc developers.
 
    This file is part of mmalloc, distributed under the GNU Lesser General
