@@ -277,15 +277,18 @@ mmi_small_alloc_from (struct mm_heap *h, unsigned int c,
 /* Up to N blocks of class C (below MM_SET_CLASSES, unchecked) for a
    thread cache, into OUT; returns how many (0, errno set, when none
    could be had).  A run at a time: its free list and fresh area are
-   taken in one go, and the counters written once, which is what makes a
-   cache refill cheap.  Heaps without a journal only (a heap file's
-   refill takes one block per operation, see tcache.c).  */
+   taken in one go, and the counters written once per run, which is what
+   makes a cache refill cheap.  The heap is consistent between runs (a
+   refill may commit there, see reclaim_idle_runs).  A heap file's batch
+   is one operation, so it makes at most one new current run: its
+   journal then holds one refill's writes and a few more.  */
 unsigned int
 mmi_small_alloc_batch (struct mm_heap *h, unsigned int c, void **out,
 		       unsigned int n)
 {
   struct mm_header *hdr = h->hdr;
   unsigned int set = mmi_thread_set (h, c), got = 0;
+  unsigned int refills = 0, maxrefills = h->journal != NULL ? 1 : n;
   struct mm_class_state *st = mmi_class_state (hdr, 0, set, c);
   uint32_t size = mmi_class_size[c], cap = mmi_run_capacity (c);
 
@@ -299,7 +302,7 @@ mmi_small_alloc_batch (struct mm_heap *h, unsigned int c, void **out,
 	{
 	  if (page != 0)
 	    MMI_W (h, st->current, 0);
-	  if (refill (h, c, 0, set) == NULL)
+	  if (refills++ == maxrefills || refill (h, c, 0, set) == NULL)
 	    break;
 	  page = st->current;
 	}
@@ -318,12 +321,13 @@ mmi_small_alloc_batch (struct mm_heap *h, unsigned int c, void **out,
       MMI_W (h, d->free, f);
       MMI_W (h, d->bump, b);
       MMI_W (h, d->nused, d->nused + k);
-      if (got < n && refill (h, c, 0, set) == NULL)
+      MMI_W (h, hdr->small_used, hdr->small_used + k);
+      MMI_W (h, hdr->small_used_bytes,
+	     hdr->small_used_bytes + (uint64_t) k * size);
+      if (got < n
+	  && (refills++ == maxrefills || refill (h, c, 0, set) == NULL))
 	break;
     }
-  MMI_W (h, hdr->small_used, hdr->small_used + got);
-  MMI_W (h, hdr->small_used_bytes,
-	 hdr->small_used_bytes + (uint64_t) got * size);
   return got;
 }
 

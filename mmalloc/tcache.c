@@ -14,10 +14,12 @@
    Cached blocks are allocated as far as the heap is concerned, so the
    heap stays consistent for mmalloc_check; mmstats subtracts this
    process's, so its counts are what the program holds.  Heap files are
-   cached when attached with MMALLOC_CACHE: a batch is taken and given
-   back one committed block at a time (a batch would not fit in the
-   journal), detaching returns every cache's blocks, and a fork child
-   forgets the parent's cached blocks (they are the parent's).  A
+   cached when attached with MMALLOC_CACHE: a batch is taken as one
+   journaled operation (of one new run at most) and given back one
+   committed block at a time (a run emptied by a block is freed, which
+   is a longer operation), detaching returns every cache's blocks, and
+   a fork child forgets the parent's cached blocks (they are the
+   parent's).  A
    process that dies leaves its cached blocks allocated: leaked, never
    handed out twice; hence the option.  Checking and
    tracing need to see every operation, so they turn the caches off.
@@ -247,34 +249,22 @@ mmi_malloc_slow (void *md, size_t size)
 	return mmi_tc_pop (c, k);
       if (mmi_lock (h) != 0)
 	return NULL;
-      if (h->journal == NULL)
-	{
-	  /* A batch, one run at a time; handed out in address order.  */
-	  void *v[128];
-	  unsigned int got = mmi_small_alloc_batch (h, k, v, n);
-	  p = got != 0 ? v[0] : NULL;
-	  for (i = got; i-- > 1;)
-	    {
-	      MMI_VG_UNDEFINED (v[i], sizeof (void *));
-	      mmi_tc_push (c, k, v[i]);
-	    }
-	  MMI_DEBUG_CHECK (h);
-	  mmi_unlock (h);
-	  return p;
-	}
-      p = mmi_small_alloc (h, k, 0);
-      for (i = 1; p != NULL && i < n; i++)
-	{
-	  void *q;
-	  /* Heap files: each block is an operation of its own, so that
-	     the journal holds one block's writes at most.  */
-	  mmi_jcommit (h);
-	  q = mmi_small_alloc (h, k, 0);
-	  if (q == NULL)
-	    break;
-	  MMI_VG_UNDEFINED (q, sizeof (void *));
-	  mmi_tc_push (c, k, q);
-	}
+      {
+	/* A batch, a run at a time; handed out in address order.  For
+	   a heap file, one journaled operation.  */
+	void *v[128];
+	unsigned int got = mmi_small_alloc_batch (h, k, v, n);
+	/* The batch is final before a cache link overwrites the first word
+	   of a block, which may still hold the run's free-list link that
+	   an undo of the batch would bring back.  */
+	mmi_jcommit (h);
+	p = got != 0 ? v[0] : NULL;
+	for (i = got; i-- > 1;)
+	  {
+	    MMI_VG_UNDEFINED (v[i], sizeof (void *));
+	    mmi_tc_push (c, k, v[i]);
+	  }
+      }
       MMI_DEBUG_CHECK (h);
       mmi_unlock (h);
       return p;

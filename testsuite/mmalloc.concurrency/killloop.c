@@ -24,10 +24,13 @@
    so that the following rounds measure independently: the totals are a
    failure rate.  Every wait is bounded; a checker that does not finish
    is killed and counted as a hang.
-   Usage: killloop [ROUNDS] [--stress] [--no-kill]   (200; 2,000 with
-   MMTEST_STRESS=1 or --stress).  --no-kill is the control: each worker
-   stops by itself after a random number of operations and detaches,
-   so every round must pass whatever the engine's recovery does.
+   Usage: killloop [ROUNDS] [--stress] [--no-kill] [--cache]   (200;
+   2,000 with MMTEST_STRESS=1 or --stress).  --no-kill is the control:
+   each worker stops by itself after a random number of operations and
+   detaches, so every round must pass whatever the engine's recovery
+   does.  --cache: the worker attaches with MMALLOC_CACHE, so the kill
+   also lands in its thread cache's batched refills (the blocks it had
+   cached are leaked, never lost from the list or handed out twice).
    Copyright (C) 2026 The mmalloc developers.  This file is part of
    mmalloc; LGPL-2.1-or-later, see COPYING.  */
 
@@ -69,6 +72,7 @@ struct node
 };
 
 static char path[64];
+static int use_cache;		/* --cache */
 
 static unsigned char
 payload_byte (uint64_t serial, size_t i)
@@ -101,7 +105,19 @@ worker (uint64_t seed, long limit)
   void *md;
 
   alarm (5);			/* never outlive a lost parent for long */
-  if (fd < 0 || (md = mmalloc_attach (fd, NULL)) == NULL)
+  if (fd < 0)
+    _exit (2);
+  if (use_cache)
+    {
+      struct mmalloc_options o;
+      memset (&o, 0, sizeof o);
+      o.size = sizeof o;
+      o.flags = MMALLOC_CACHE;
+      md = mmalloc_attach_opts (fd, NULL, &o);
+    }
+  else
+    md = mmalloc_attach (fd, NULL);
+  if (md == NULL)
     _exit (2);
   r = mmalloc_getkey (md, 0);
   if (r == NULL || r->magic != ROOT_MAGIC)
@@ -498,13 +514,16 @@ main (int argc, char **argv)
   for (k = 1; k < argc; k++)
     if (strcmp (argv[k], "--no-kill") == 0)
       nokill = 1;
+    else if (strcmp (argv[k], "--cache") == 0)
+      use_cache = 1;
   /* The checkers and worker kills are each bounded; this is the last
      resort for the loop as a whole (a round takes some 40 ms), below
      the timeout of concurrency.exp.  */
   conc_watchdog ("killloop", (unsigned int) (30 + rounds));
   seed = conc_seed ((uint64_t) getpid (), (uint64_t) time (NULL));
-  mmt_note ("%ld rounds%s, seed %llu", rounds,
+  mmt_note ("%ld rounds%s%s, seed %llu", rounds,
 	    nokill ? " without kills (control)" : "",
+	    use_cache ? " with MMALLOC_CACHE" : "",
 	    (unsigned long long) seed);
   snprintf (path, sizeof path, "conc-killloop-%ld.heap", (long) getpid ());
   conc_phase = "setup";
