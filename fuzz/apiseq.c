@@ -117,17 +117,30 @@ next_index (size_t i, size_t n)
   return j < n - 256 ? j : n - 256;
 }
 
+/* Smashed blocks whose slots were given to new blocks: the engine may
+   still hold them (a free refused for a wrecked head), so their
+   addresses stay busy for the rest of the sequence.  */
+#define NABANDONED 256
+static const void *abandoned[NABANDONED];
+static unsigned int nabandoned;
+
 /* Whether a block at P may be live as far as the engine knows: a live
-   slot, or a smashed one (whose free may have been refused).  Freed
-   pointers are only replayed when no such block shares their address.  */
+   slot, or a smashed one (whose free may have been refused), or one
+   abandoned so.  Freed pointers are only replayed when no such block
+   shares their address.  */
 static int
 address_busy (const void *p)
 {
-  int i;
+  unsigned int i;
 
   for (i = 0; i < NSLOTS; i++)
     if ((slots[i].state == S_LIVE || slots[i].state == S_SMASHED)
 	&& slots[i].p == p)
+      return 1;
+  if (nabandoned > NABANDONED)
+    return 1;
+  for (i = 0; i < nabandoned; i++)
+    if (abandoned[i] == p)
       return 1;
   return 0;
 }
@@ -158,6 +171,13 @@ take (struct slot *s, void *p, size_t size, unsigned char c)
 {
   if (p == NULL)
     return;
+  if (s->state == S_SMASHED)
+    {
+      /* Past NABANDONED, address_busy says every address is busy.  */
+      if (nabandoned < NABANDONED)
+	abandoned[nabandoned] = s->p;
+      nabandoned++;
+    }
   if (address_live (p))
     FZ_FAIL ("block %p handed out twice", p);
   s->state = S_LIVE;
@@ -457,6 +477,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (mmcheckf (md, count_abort, 1) != 1)
     FZ_FAIL ("mmcheckf refused");
   memset (slots, 0, sizeof slots);
+  nabandoned = 0;
   dirty = 0;
   aborts = 0;
 
