@@ -296,9 +296,8 @@ check_classes (struct mm_heap *h, const struct counts *c, int checked,
 {
   uint8_t want = checked ? MM_F_CHECKED : 0;
   unsigned int k, at = checked ? MM_RUNSETS : set;
-  unsigned int nk = set == 0 ? MM_NCLASSES : MM_SET_CLASSES;
 
-  for (k = 0; k < nk; k++)
+  for (k = 0; k < mmi_set_nclasses (set); k++)
     {
       struct mm_class_state *st = mmi_class_state (h->hdr, want, set, k);
       uint32_t page = st->partial, prev = 0;

@@ -14,7 +14,6 @@
 #include <errno.h>
 #include "mmprivate.h"
 
-
 void *
 mmalloc_detach (void *md)
 {

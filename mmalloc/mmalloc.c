@@ -109,7 +109,7 @@ reclaim_idle_runs (struct mm_heap *h)
 
   mmi_jcommit (h);
   for (s = 0; s < nsets; s++)
-    for (k = 0; k < (s == 0 ? MM_NCLASSES : MM_SET_CLASSES); k++)
+    for (k = 0; k < mmi_set_nclasses (s); k++)
       {
 	struct mm_class_state *st = mmi_class_state (hdr, 0, s, k);
 	uint32_t page = st->current;
@@ -200,9 +200,10 @@ refill (struct mm_heap *h, unsigned int c, unsigned int runflags,
 }
 
 /* A block of class C, from the runs with flags RUNFLAGS (MM_F_CHECKED
-   or 0) of the calling thread's run set.  *FROMLIST (when FROMLIST is not NULL) tells whether the block
-   was taken from a run's free list, the only place a freed block of
-   this class can come from: bump-area slots may hold anything.  */
+   or 0) of the calling thread's run set.  *FROMLIST (when FROMLIST is
+   not NULL) tells whether the block was taken from a run's free list,
+   the only place a freed block of this class can come from: bump-area
+   slots may hold anything.  */
 static inline __attribute__ ((always_inline)) void *
 small_alloc (struct mm_heap *h, unsigned int c, unsigned int runflags,
 	     int *fromlist)
@@ -295,18 +296,19 @@ mmi_small_alloc_batch (struct mm_heap *h, unsigned int c, void **out,
   while (got < n)
     {
       uint32_t page = st->current, k = 0, f, b;
-      struct mm_page *d;
+      struct mm_page *d = NULL;
       char *base;
 
-      if (page == 0 || !small_run_ok (h, page, c, 0, set))
+      /* No current run, an unsound one, or a full one: refill drops it
+	 and makes another current.  */
+      if (page == 0 || !small_run_ok (h, page, c, 0, set)
+	  || ((d = mmi_desc (h, page))->free == 0 && d->bump + size > cap))
 	{
-	  if (page != 0)
-	    MMI_W (h, st->current, 0);
 	  if (refills++ == maxrefills || refill (h, c, 0, set) == NULL)
 	    break;
 	  page = st->current;
+	  d = mmi_desc (h, page);
 	}
-      d = mmi_desc (h, page);
       base = mmi_page_addr (h, page);
       /* Validation as in small_alloc: a bad link ends the list.  */
       for (f = d->free; got < n && f != 0; k++)
@@ -324,9 +326,6 @@ mmi_small_alloc_batch (struct mm_heap *h, unsigned int c, void **out,
       MMI_W (h, hdr->small_used, hdr->small_used + k);
       MMI_W (h, hdr->small_used_bytes,
 	     hdr->small_used_bytes + (uint64_t) k * size);
-      if (got < n
-	  && (refills++ == maxrefills || refill (h, c, 0, set) == NULL))
-	break;
     }
   return got;
 }

@@ -537,6 +537,13 @@ mmi_class_state (struct mm_header *hdr, unsigned int flags, unsigned int set,
   return &hdr->scls[set - 1][c];
 }
 
+/* How many classes run set SET has states for.  */
+static inline unsigned int
+mmi_set_nclasses (unsigned int set)
+{
+  return set == 0 ? MM_NCLASSES : MM_SET_CLASSES;
+}
+
 /* threadstream.c */
 extern __thread uint32_t mmi_tstream
   __attribute__ ((tls_model ("initial-exec"))) MMI_HIDDEN;

@@ -116,7 +116,7 @@ const uint8_t mmi_small_class[MM_SMALL_MAX / 16 + 1] = {
 
 /* Blocks of each cached class (up to 2048 bytes) one thread may keep
    per heap: 16 KiB worth, at least 16 and at most 128 blocks (about
-   330 KiB a thread at most, and a trip to the heap's lock every 8 to 64
+   370 KiB a thread at most, and a trip to the heap's lock every 8 to 64
    operations of a class at worst).  */
 const uint8_t mmi_tc_limit[MM_TC_CLASSES] = {
   128, 128, 128, 128, 128, 128, 128, 128, 102, 85, 73, 64,

@@ -19,9 +19,8 @@
    committed block at a time (a run emptied by a block is freed, which
    is a longer operation), detaching returns every cache's blocks, and
    a fork child forgets the parent's cached blocks (they are the
-   parent's).  A
-   process that dies leaves its cached blocks allocated: leaked, never
-   handed out twice; hence the option.  Checking and
+   parent's).  A process that dies leaves its cached blocks allocated:
+   leaked, never handed out twice; hence the option.  Checking and
    tracing need to see every operation, so they turn the caches off.
 
    A cache is registered with its heap; detaching the heap unbinds every
@@ -339,9 +338,11 @@ mmi_free_slow (void *md, void *p)
 	 pointer outside (another heap's block, say) stays allocated for
 	 it.  */
       uint32_t head;
-      if (mmi_valgrind && mmi_block_of (h, p, &head) != NULL)
+      if (!mmi_valgrind)
+	;
+      else if (mmi_block_of (h, p, &head) != NULL)
 	MMI_VG_RELEASE (p);
-      else if (mmi_valgrind && (char *) p >= h->base
+      else if ((char *) p >= h->base
 	       && (uint64_t) ((char *) p - h->base) < h->hdr->capacity)
 	MMI_VG_FREE (p);	/* refused: memcheck says why */
 #endif
