@@ -192,13 +192,16 @@ workload (void *md, const char *what, int free_all, struct mstats base)
       else if ((r >> 30) % 3 == 0)
 	{
 	  char *old = slot[k];
+	  size_t old_align = align_of[k];
 	  count_out (md, k, &huge);	/* before P: it reads OLD's size */
 	  n = (r >> 33) % 4 == 0 ? random_size (&x, &huge)
 	    : 1 + (size_t) (r >> 36) % 3000;
 	  p = mrealloc (md, old, n);
 	  if (p == NULL)
 	    mmt_fatal ("%s: mrealloc to %zu bytes failed", what, n);
-	  count_in (md, k, p, n, 0);
+	  /* Resized in place, a block keeps the lead of its alignment
+	     (whether it stays in place depends on the heap's address).  */
+	  count_in (md, k, p, n, p == old ? old_align : 0);
 	  kinds[4]++;
 	}
       else
