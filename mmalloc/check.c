@@ -173,6 +173,26 @@ check_small (struct mm_heap *h, uint32_t page, struct mm_page *d,
 
 /* Walk the runs of segment SEG.  *NEXT_SEG is set past the segments a
    huge block there covers.  */
+/* The page map (pagemap.c) of the N pages of the run at PAGE
+   (descriptor D): each names the run's class and its place in it when
+   the run is small and unchecked, and is 0 otherwise.  */
+static int
+check_pmap (struct mm_heap *h, uint32_t page, uint32_t n,
+	    const struct mm_page *d)
+{
+  uint32_t i, limit = (uint32_t) (h->pmap_span >> MM_PAGE_SHIFT);
+  int small = d->kind == MM_K_SMALL && !(d->flags & MM_F_CHECKED);
+
+  for (i = 0; i < n && page + i < limit; i++)
+    {
+      unsigned int want = small ? (d->cls + 1u) | i << 8 : 0;
+      if (h->pmap[page + i] != want)
+	return fail (h, "page %u: page map says %#x, not %#x", page + i,
+		     h->pmap[page + i], want);
+    }
+  return 0;
+}
+
 static int
 check_segment (struct mm_heap *h, uint32_t seg, struct counts *c,
 	       uint32_t *next_seg)
@@ -241,6 +261,8 @@ check_segment (struct mm_heap *h, uint32_t seg, struct counts *c,
 	  return fail (h, "page %u: descriptor of unknown kind %u", page,
 		       d->kind);
 	}
+      if (h->pmap != NULL && check_pmap (h, page, n, d) != 0)
+	return -1;
       prev_free = d->kind == MM_K_FREE;
       page += n;
     }

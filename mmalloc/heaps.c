@@ -119,6 +119,8 @@ mmi_heap_new (void)
       h->abortfunc = NULL;
       h->check_msg[0] = '\0';
       h->tcaches = NULL;
+      h->pmap = NULL;
+      h->pmap_span = 0;
       pthread_mutex_init (&h->tc_lock, NULL);
     }
  out:

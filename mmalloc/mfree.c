@@ -258,12 +258,11 @@ mfree (void *md, void *ptr)
     return;
   if (mmi_likely (c != NULL && c->md == md))
     {
-      struct mm_page *d = mmi_small_run_of (c->heap, ptr);
-      if (mmi_likely (d != NULL && d->cls < MM_TC_CLASSES
-		      && c->count[d->cls] < mmi_tc_limit[d->cls]))
+      int k = mmi_tc_class_of (c, ptr);
+      if (mmi_likely (k >= 0 && c->count[k] < c->limit[k]))
 	{
 	  MMI_VG_RELEASE (ptr);
-	  mmi_tc_push (c, d->cls, ptr);
+	  mmi_tc_push (c, (unsigned int) k, ptr);
 	  return;
 	}
     }

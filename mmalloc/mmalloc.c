@@ -190,6 +190,8 @@ refill (struct mm_heap *h, unsigned int c, unsigned int runflags,
   d = mmi_desc (h, page);
   MMI_W (h, d->cls, (uint8_t) c);
   MMI_W (h, d->set, (uint8_t) set);
+  if (!(runflags & MM_F_CHECKED))
+    mmi_pmap_set (h, page, mmi_class_pages[c], (int) c);
   MMI_W (h, d->flags, (uint8_t) (MM_F_CURRENT | (runflags & MM_F_CHECKED)));
   MMI_W (h, st->current, page);
   MMI_W (h, hdr->small_slots,
@@ -428,7 +430,7 @@ mmalloc (void *md, size_t size)
   void *p;
 
   if (mmi_likely (c != NULL && c->md == md
-		  && size - 1 < mmi_class_size[MM_TC_CLASSES - 1]))
+		  && size - 1 < MM_SMALL_MAX))
     {
       unsigned int k = mmi_class_of (size);
       if (mmi_likely (c->list[k] != NULL))

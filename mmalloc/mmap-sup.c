@@ -392,6 +392,7 @@ mmi_back_pages (struct mm_heap *h, uint32_t page, uint32_t n)
 void
 mmi_unmap (struct mm_heap *h)
 {
+  mmi_pmap_destroy (h);
   if (h->reserved != 0)
     munmap (h->base, h->reserved);
   h->reserved = h->mapped = h->fmapped = 0;

@@ -314,23 +314,39 @@ struct mm_heap
   char check_msg[200];		/* last mmalloc_check finding */
   pthread_mutex_t tc_lock;	/* guards TCACHES */
   struct mm_tcache *tcaches;	/* thread caches bound to this heap */
+  uint16_t *pmap;		/* private heaps: page map (pagemap.c) */
+  size_t pmap_span;		/* bytes of the region the map covers */
 };
 
 /* Thread caches (tcache.c): per thread, per heap, free small blocks
    kept out of the heap so that a warm allocate/free pair takes no lock.
-   Private heaps get them, and heap files attached with MMALLOC_CACHE.  */
-#define MM_TC_CLASSES	24	/* classes up to 2048 bytes */
+   Private heaps get them, and heap files attached with MMALLOC_CACHE.
+   Every small class is cached.  A class starts with a limit of
+   mmi_tc_limit blocks; a private heap's cache doubles the limit of a
+   class that both ran dry and overflowed since its last change (the
+   thread allocates and frees it in batches larger than the cache), up
+   to mmi_tc_max blocks and MM_TC_BUDGET bytes of limits per cache.  A
+   thread that only frees a class (a consumer) never grows it.  Heap
+   files keep the first limits: what a killed process caches is lost.  */
+#define MM_TC_CLASSES	MM_NCLASSES
 #define MM_TC_HEAPS	4	/* heaps one thread caches at once */
+#define MM_TC_BUDGET	(2u << 20)	/* bytes of limits a cache may grow to */
 
 struct mm_tcache
 {
   void *md;			/* heap descriptor, or MM_TC_NONE */
+  uintptr_t base;		/* the heap's region */
+  size_t mapspan;		/* bytes its page map covers; 0 without */
+  const uint16_t *pmap;		/* its page map, or NULL */
   struct mm_heap *heap;		/* bound heap, NULL when unbound */
   struct mm_tcache *next;	/* in the heap's list */
   struct mm_tcache **prevp;
   unsigned long last_use;
   uintptr_t lo, span;		/* blocks lie in [lo, lo + span) */
+  uint64_t dry;			/* classes refilled since their limit changed */
+  size_t limit_bytes;		/* sum of limit[k] * the size of class k */
   uint16_t count[MM_TC_CLASSES];
+  uint16_t limit[MM_TC_CLASSES];	/* count[k] <= limit[k] */
   void *list[MM_TC_CLASSES];	/* linked through each block's first word */
 };
 
@@ -438,8 +454,10 @@ mmi_page_ok (const struct mm_heap *h, uint32_t page)
 extern const uint32_t mmi_class_size[MM_NCLASSES] MMI_HIDDEN;
 extern const uint8_t mmi_class_pages[MM_NCLASSES] MMI_HIDDEN;
 extern const uint64_t mmi_class_magic[MM_NCLASSES] MMI_HIDDEN;
+extern const uint32_t mmi_class_capacity[MM_NCLASSES] MMI_HIDDEN;
 extern const uint8_t mmi_small_class[MM_SMALL_MAX / 16 + 1] MMI_HIDDEN;
 extern const uint8_t mmi_tc_limit[MM_TC_CLASSES] MMI_HIDDEN;
+extern const uint16_t mmi_tc_max[MM_TC_CLASSES] MMI_HIDDEN;
 
 static inline unsigned int
 mmi_class_of (size_t size)
@@ -451,8 +469,7 @@ mmi_class_of (size_t size)
 static inline uint32_t
 mmi_run_capacity (unsigned int c)
 {
-  uint32_t run = (uint32_t) mmi_class_pages[c] << MM_PAGE_SHIFT;
-  return run - run % mmi_class_size[c];
+  return mmi_class_capacity[c];
 }
 
 /* heaps.c */
@@ -614,6 +631,14 @@ extern int mmi_tracing MMI_HIDDEN;
 void mmi_trace (struct mm_heap *h, int op, void *caller, void *p,
 		void *old, size_t size) MMI_HIDDEN;
 
+/* pagemap.c: an entry is 0, or 1 + the class | the page's index in
+   its run << 8.  */
+#define MM_PMAP_SPAN	((size_t) 1 << (sizeof (size_t) > 4 ? 36 : 31))
+void mmi_pmap_create (struct mm_heap *h) MMI_HIDDEN;
+void mmi_pmap_destroy (struct mm_heap *h) MMI_HIDDEN;
+void mmi_pmap_set (struct mm_heap *h, uint32_t page, uint32_t n, int c)
+  MMI_HIDDEN;
+
 /* tcache.c */
 void *mmi_malloc_slow (void *md, size_t size) MMI_HIDDEN;
 void *mmi_malloc_tail (void *md, size_t size, void *caller) MMI_HIDDEN;
@@ -658,9 +683,42 @@ mmi_small_run_of (const struct mm_heap *h, const void *p)
   /* P must start a slot: an interior pointer is not a block.  */
   off -= (size_t) page << MM_PAGE_SHIFT;
   if (mmi_unlikely ((uint64_t) off * mmi_class_magic[d->cls]
-		    >= mmi_class_magic[d->cls]))
+		    >= mmi_class_magic[d->cls]
+		    || off >= mmi_class_capacity[d->cls]))
     return NULL;
   return d;
+}
+
+/* The class of P when it starts a block of a small run of unchecked
+   blocks in the heap of cache C, the way the fast paths want it: from
+   the page map when the heap has one (one load), else from the
+   descriptors; -1 when P is anything else, or the map does not cover
+   it (the slow path then decides).  */
+static inline int
+mmi_tc_class_of (const struct mm_tcache *c, const void *p)
+{
+  uintptr_t off = (uintptr_t) p - c->base;
+
+  if (mmi_likely (off < c->mapspan))
+    {
+      unsigned int e = c->pmap[off >> MM_PAGE_SHIFT];
+      unsigned int k = (e & 0xff) - 1;
+      uint64_t in_run = (off & (MM_PAGE - 1))
+	+ ((uint64_t) (e >> 8) << MM_PAGE_SHIFT);
+
+      if (mmi_likely (k < MM_NCLASSES
+		      && in_run * mmi_class_magic[k] < mmi_class_magic[k]
+		      && in_run < mmi_class_capacity[k]))
+	return (int) k;
+      return -1;
+    }
+  if (c->pmap == NULL)
+    {
+      const struct mm_page *d = mmi_small_run_of (c->heap, p);
+      if (d != NULL && !(d->flags & MM_F_CHECKED))
+	return d->cls;
+    }
+  return -1;
 }
 
 /* vgblocks.c */

@@ -5,7 +5,8 @@
    Public License, version 2.1 or later; see COPYING.  */
 
 /* A small block keeps its place while the new size rounds to the same
-   class.  A large block shrinks in place (its tail pages are freed) and
+   class; between small classes, a block of a cached heap moves through
+   the thread's cache without the heap's lock.  A large block shrinks in place (its tail pages are freed) and
    grows in place when the run after it is free or it ends at the top;
    otherwise the contents move to a new block.  On failure the old block
    is left exactly as it was.  */
@@ -78,13 +79,40 @@ resize (struct mm_heap *h, void *p, struct mm_page *d, uint32_t head,
   return q;
 }
 
+/* Resize P, a small block of class CLS of the heap of cache C
+   (descriptor MD), to SIZE bytes, up to MM_SMALL_MAX, as mrealloc's
+   fast path: without the heap's lock, as mmalloc and mfree's are.  */
+static void *
+small_resize (struct mm_tcache *c, void *md, void *p, unsigned int cls,
+	      size_t size)
+{
+  unsigned int k = mmi_class_of (size);
+  size_t old = mmi_class_size[cls];
+  void *q;
+
+  if (k == cls)
+    return in_place (p, old, size);
+  if (c->list[k] != NULL)
+    q = mmi_tc_pop (c, k);
+  else if ((q = mmi_malloc_slow (md, size)) == NULL)
+    return NULL;
+  MMI_VG_ALLOC (q, size, 0);
+  MMI_VG_QUIET_BEGIN ();
+  memcpy (q, p, old < size ? old : size);
+  MMI_VG_QUIET_END ();
+  mfree (md, p);
+  return q;
+}
+
 void *
 mrealloc (void *md, void *ptr, size_t size)
 {
+  struct mm_tcache *c = mmi_tc_current;
   struct mm_heap *h;
   struct mm_page *d;
   uint32_t head;
   void *q;
+  int k;
 
   if (ptr == NULL)
     return mmalloc (md, size);
@@ -93,6 +121,12 @@ mrealloc (void *md, void *ptr, size_t size)
       mfree (md, ptr);
       return NULL;
     }
+  /* A cache is bound only while H is neither checked nor traced.  The
+     block's run keeps its class while the block is live, so its class
+     may be read without the lock.  */
+  if (mmi_likely (c != NULL && c->md == md && size <= MM_SMALL_MAX)
+      && (k = mmi_tc_class_of (c, ptr)) >= 0)
+    return small_resize (c, md, ptr, (unsigned int) k, size);
   h = mmi_heap_of (md);
   if (mmi_unlikely (h == NULL) || !mmi_writable (h))
     return NULL;

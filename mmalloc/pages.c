@@ -597,6 +597,8 @@ mmi_pages_free (struct mm_heap *h, uint32_t page)
   /* Our pages were in use: they are not known to be zero any more.  */
   if (d->kind != MM_K_FREE)
     flags &= (uint8_t) ~MM_F_ZERO;
+  if (d->kind == MM_K_SMALL)
+    mmi_pmap_set (h, page, n, -1);
 
   /* Merge with the run before.  */
   if (page > first)

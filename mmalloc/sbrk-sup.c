@@ -178,6 +178,7 @@ mmi_default_heap (void)
   mmi_format (h, MM_H_DEFAULT, 0, 1);
   h->hdr->mapped = first;
   mmi_lock_init (h, 0);
+  mmi_pmap_create (h);
   __atomic_store_n (&h->live, 1, __ATOMIC_RELEASE);
   __atomic_store_n (&mmi_default, h, __ATOMIC_RELEASE);
  out:

@@ -45,6 +45,20 @@ const uint8_t mmi_class_pages[MM_NCLASSES] = {
   5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7, 8,
 };
 
+/* Bytes of objects a run of each class holds: its pages less the
+   leftover, as a table since a division would cost tens of cycles.  */
+#define C(s, n) ((n) * 4096 - (n) * 4096 % (s))
+const uint32_t mmi_class_capacity[MM_NCLASSES] = {
+  C (16, 4), C (32, 4), C (48, 4), C (64, 4), C (80, 4), C (96, 4),
+  C (112, 4), C (128, 4), C (160, 4), C (192, 4), C (224, 4), C (256, 4),
+  C (320, 4), C (384, 4), C (448, 4), C (512, 4), C (640, 4), C (768, 4),
+  C (896, 4), C (1024, 4), C (1280, 5), C (1536, 5), C (1792, 4),
+  C (2048, 4), C (2560, 5), C (3072, 6), C (3584, 7), C (4096, 4),
+  C (5120, 5), C (6144, 6), C (7168, 7), C (8192, 4), C (10240, 5),
+  C (12288, 6), C (14336, 7), C (16384, 8),
+};
+#undef C
+
 /* Class of each request size, indexed by (size + 15) / 16.  */
 const uint8_t mmi_small_class[MM_SMALL_MAX / 16 + 1] = {
   0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 8, 9, 9, 10, 10, 11,
@@ -114,11 +128,21 @@ const uint8_t mmi_small_class[MM_SMALL_MAX / 16 + 1] = {
   35,
 };
 
-/* Blocks of each cached class (up to 2048 bytes) one thread may keep
-   per heap: 16 KiB worth, at least 16 and at most 128 blocks (about
-   370 KiB a thread at most, and a trip to the heap's lock every 8 to 64
-   operations of a class at worst).  */
+/* Blocks of each class one thread may first keep per heap: 16 KiB
+   worth, at least 16 and at most 128 blocks up to 2048 bytes, at least
+   2 above (about 587 KiB a thread in all; at worst, a trip to the
+   heap's lock every half a limit's operations on a class).  */
 const uint8_t mmi_tc_limit[MM_TC_CLASSES] = {
   128, 128, 128, 128, 128, 128, 128, 128, 102, 85, 73, 64,
-  51, 42, 36, 32, 25, 21, 18, 16, 16, 16, 16, 16
+  51, 42, 36, 32, 25, 21, 18, 16, 16, 16, 16, 16,
+  6, 5, 4, 4, 3, 2, 2, 2, 2, 2, 2, 2,
+};
+
+/* The most blocks of each class a private heap's cache may grow to
+   keep (see MM_TC_BUDGET): 256 KiB worth, at most 1024 blocks.  */
+const uint16_t mmi_tc_max[MM_TC_CLASSES] = {
+  1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024,
+  1024, 1024, 819, 682, 585, 512, 409, 341, 292, 256,
+  204, 170, 146, 128, 102, 85, 73, 64, 51, 42,
+  36, 32, 25, 21, 18, 16,
 };

@@ -202,6 +202,13 @@ tc_get (struct mm_heap *h, void *md)
   tc_unbind (c);
   memset (c->count, 0, sizeof c->count);
   memset (c->list, 0, sizeof c->list);
+  c->dry = 0;
+  c->limit_bytes = 0;
+  for (i = 0; i < MM_TC_CLASSES; i++)
+    {
+      c->limit[i] = mmi_tc_limit[i];
+      c->limit_bytes += (size_t) mmi_tc_limit[i] * mmi_class_size[i];
+    }
   pthread_mutex_lock (&h->tc_lock);
   c->next = h->tcaches;
   c->prevp = &h->tcaches;
@@ -218,6 +225,9 @@ tc_get (struct mm_heap *h, void *md)
       c->lo = (uintptr_t) h->base;
       c->span = (uintptr_t) h->hdr->capacity;
     }
+  c->base = (uintptr_t) h->base;
+  c->pmap = h->pmap;
+  c->mapspan = h->pmap != NULL ? h->pmap_span : 0;
   __atomic_store_n (&c->md, md, __ATOMIC_RELAXED);
   __atomic_store_n (&c->heap, h, __ATOMIC_RELEASE);
   pthread_mutex_unlock (&h->tc_lock);
@@ -225,6 +235,44 @@ tc_get (struct mm_heap *h, void *md)
   c->last_use = t->clock;
   mmi_tc_current = c;
   return c;
+}
+
+/* Blocks moved between cache C's class K and its heap at a time: half
+   the class's limit.  */
+#define TC_BATCH_MAX 128
+
+static inline unsigned int
+tc_batch (const struct mm_tcache *c, unsigned int k)
+{
+  unsigned int n = c->limit[k] / 2u;
+
+  return n == 0 ? 1 : n < TC_BATCH_MAX ? n : TC_BATCH_MAX;
+}
+
+/* Class K of cache C (bound to H) is full.  Double its limit instead
+   of giving blocks back when H is private and the class also ran dry
+   since its limit last changed: the thread allocates and frees this
+   class in batches larger than the cache, and each round of them
+   would take the heap's lock.  Returns whether the limit grew.  */
+static int
+tc_grow (struct mm_tcache *c, const struct mm_heap *h, unsigned int k)
+{
+  uint64_t bit = (uint64_t) 1 << k;
+  unsigned int to;
+  size_t more;
+
+  if (!(c->dry & bit) || h->backend == MM_B_FILE)
+    return 0;
+  c->dry &= ~bit;
+  to = c->limit[k] * 2u;
+  if (to > mmi_tc_max[k])
+    to = mmi_tc_max[k];
+  more = (size_t) (to - c->limit[k]) * mmi_class_size[k];
+  if (more == 0 || c->limit_bytes + more > MM_TC_BUDGET)
+    return 0;
+  c->limit[k] = (uint16_t) to;
+  c->limit_bytes += more;
+  return 1;
 }
 
 /* Everything mmalloc's inline fast path did not do.  */
@@ -240,18 +288,19 @@ mmi_malloc_slow (void *md, size_t size)
   h = mmi_heap_of (md);
   if (mmi_unlikely (h == NULL) || !mmi_writable (h))
     return NULL;
-  if (size <= mmi_class_size[MM_TC_CLASSES - 1] && tc_eligible (h)
+  if (size <= MM_SMALL_MAX && tc_eligible (h)
       && (c = tc_get (h, md)) != NULL)
     {
-      unsigned int k = mmi_class_of (size), n = mmi_tc_limit[k] / 2, i;
+      unsigned int k = mmi_class_of (size), n = tc_batch (c, k), i;
       if (c->list[k] != NULL)
 	return mmi_tc_pop (c, k);
       if (mmi_lock (h) != 0)
 	return NULL;
+      c->dry |= (uint64_t) 1 << k;
       {
 	/* A batch, a run at a time; handed out in address order.  For
 	   a heap file, one journaled operation.  */
-	void *v[128];
+	void *v[TC_BATCH_MAX];
 	unsigned int got = mmi_small_alloc_batch (h, k, v, n);
 	/* The batch is final before a cache link overwrites the first word
 	   of a block, which may still hold the run's free-list link that
@@ -301,15 +350,15 @@ mmi_free_slow (void *md, void *p)
     {
       unsigned int k = d->cls;
       MMI_VG_RELEASE (p);
-      if (c->count[k] >= mmi_tc_limit[k])
+      if (c->count[k] >= c->limit[k] && !tc_grow (c, h, k))
 	{
 	  /* Full: half of it goes back to the heap.  */
-	  unsigned int n = mmi_tc_limit[k] / 2;
+	  unsigned int n = tc_batch (c, k);
 	  if (mmi_lock (h) != 0)
 	    return;
 	  if (h->journal == NULL)
 	    {
-	      void *v[128];
+	      void *v[TC_BATCH_MAX];
 	      unsigned int got = 0;
 	      while (got < n && c->list[k] != NULL)
 		v[got++] = mmi_tc_pop (c, k);

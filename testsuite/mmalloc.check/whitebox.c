@@ -219,5 +219,51 @@ main (void)
   CHECK (mmalloc_detach (md) == NULL, "detach");
   close (fd);
   unlink (name);
+
+  /* The default heap's page map (pagemap.c).  */
+  md = NULL;
+  h = mmi_heap_of (NULL);
+  l1 = mmalloc (NULL, 48);
+  if (h == NULL || l1 == NULL || h->pmap == NULL
+      || (d = mmi_block_of (h, l1, &head)) == NULL || d->kind != MM_K_SMALL
+      || mmi_class_pages[d->cls] < 2)
+    mmt_fatal ("the default heap has no page map, or no small run");
+  expect_sound ("the default heap with its page map");
+  page2 = head + 1;
+  save = h->pmap[page2];
+  CHECK (save == ((d->cls + 1u) | 1u << 8), "the run's second page is "
+	 "mapped to its class and place (%#x)", (unsigned int) save);
+  h->pmap[page2] = (uint16_t) (save + (1u << 8));
+  expect_corrupt ("a page map entry with the wrong place in its run");
+  h->pmap[page2] = 0;
+  expect_corrupt ("a page map entry missing");
+  h->pmap[page2] = (uint16_t) save;
+  expect_sound ("the page map restored");
+  /* Neither the leftover past a run's last slot nor an interior
+     pointer is a block, map or no map.  */
+  {
+    char *run = mmi_page_addr (h, head);
+    char *past = run + mmi_run_capacity (d->cls);
+    unsigned int k, bad = 0;
+    for (k = 0; k < MM_NCLASSES; k++)
+      {
+	uint32_t run = mmi_class_pages[k] * 4096u;
+	if (mmi_run_capacity (k) != run - run % mmi_class_size[k])
+	  bad++;
+      }
+    CHECK (bad == 0, "the capacity table agrees with every class's size "
+	   "and pages (%u wrong)", bad);
+    errno = 0;
+    mfree (NULL, past);
+    CHECK (errno == EINVAL, "mfree of the leftover past the run's last "
+	   "slot is refused with EINVAL (%d)", errno);
+    errno = 0;
+    mfree (NULL, l1 + 16);
+    CHECK (errno == EINVAL, "mfree of an interior pointer is refused with "
+	   "EINVAL (%d)", errno);
+  }
+  expect_sound ("the default heap after the refused frees");
+  mfree (NULL, l1);
+  expect_sound ("the default heap after the free");
   mmt_exit ();
 }
