@@ -5,6 +5,11 @@
    must leave the heap sound, checked or not.  Also the sequence the
    fuzzer found (fuzz/corpus/apiseq/regress-bin0): an over-aligned
    block freed, then a page-aligned checked block freed.
+   On the default heap, whose fast path finds a block's class in its
+   page map, an interior pointer to a small block and the leftover past
+   a small run's last slot are refused with EINVAL too.  (memcheck
+   rightly reports these frees: this program stays out of the CI's
+   valgrind stage.)
    Copyright (C) 2026 The mmalloc developers.
    This file is part of mmalloc; LGPL-2.1-or-later, see COPYING.  */
 
@@ -15,6 +20,7 @@
 #include <string.h>
 
 #include <mmalloc.h>
+#include "mmprivate.h"
 #include "mmtest.h"
 
 static int aborts;
@@ -81,6 +87,32 @@ interior_pages (const char *what, int checked)
   mmalloc_detach (md);
 }
 
+/* Pointers into a small run of the default heap that start no block.  */
+static void
+small_non_blocks (void)
+{
+  struct mm_heap *h = mmi_heap_of (NULL);
+  char *p = mmalloc (NULL, 48), *past;
+  struct mm_page *d;
+  uint32_t head;
+
+  if (h == NULL || p == NULL || (d = mmi_block_of (h, p, &head)) == NULL
+      || d->kind != MM_K_SMALL)
+    mmt_fatal ("no small block on the default heap");
+  past = mmi_page_addr (h, head) + mmi_run_capacity (d->cls);
+  errno = 0;
+  mfree (NULL, past);
+  CHECK (errno == EINVAL, "default heap: mfree of the leftover past a "
+	 "run's last slot is refused with EINVAL (%d)", errno);
+  errno = 0;
+  mfree (NULL, p + 16);
+  CHECK (errno == EINVAL, "default heap: mfree of a pointer 16 bytes into "
+	 "a block is refused with EINVAL (%d)", errno);
+  CHECK (mmalloc_check (NULL) == 0, "default heap: sound after the refused "
+	 "frees (%s)", mmalloc_check_message (NULL));
+  mfree (NULL, p);
+}
+
 /* The fuzzer's sequence (regress-bin0).  */
 static void
 aligned_then_valloc (void)
@@ -142,6 +174,7 @@ main (void)
 {
   interior_pages ("unchecked", 0);
   interior_pages ("checked", 1);
+  small_non_blocks ();
   aligned_then_valloc ();
   odd_alignments ();
   mmt_exit ();
