@@ -248,7 +248,8 @@ mmi_small_free_batch (struct mm_heap *h, void **v, unsigned int n)
 }
 
 /* The fast path is a push onto this thread's cache of the heap (see
-   tcache.c), when the block is small and the cache not full.  */
+   tcache.c), when the block is small and the cache not full.  Every
+   call out of it is a tail call, so that it needs no stack frame.  */
 void
 mfree (void *md, void *ptr)
 {
@@ -258,11 +259,20 @@ mfree (void *md, void *ptr)
     return;
   if (mmi_likely (c != NULL && c->md == md))
     {
-      int k = mmi_tc_class_of (c, ptr);
-      if (mmi_likely (k >= 0 && c->count[k] < c->limit[k]))
+      uintptr_t off = (uintptr_t) ptr - c->base;
+      if (mmi_likely (off < c->mapspan))
 	{
-	  MMI_VG_RELEASE (ptr);
-	  mmi_tc_push (c, (unsigned int) k, ptr);
+	  int k = mmi_tc_class_in_map (c, off);
+	  if (mmi_likely (k >= 0 && c->count[k] < c->limit[k]))
+	    {
+	      MMI_VG_RELEASE (ptr);
+	      mmi_tc_push (c, (unsigned int) k, ptr);
+	      return;
+	    }
+	}
+      else if (c->pmap == NULL)
+	{
+	  mmi_free_nomap (c, md, ptr, __builtin_return_address (0));
 	  return;
 	}
     }

@@ -643,6 +643,8 @@ void mmi_pmap_set (struct mm_heap *h, uint32_t page, uint32_t n, int c)
 void *mmi_malloc_slow (void *md, size_t size) MMI_HIDDEN;
 void *mmi_malloc_tail (void *md, size_t size, void *caller) MMI_HIDDEN;
 void mmi_free_tail (void *md, void *p, void *caller) MMI_HIDDEN;
+void mmi_free_nomap (struct mm_tcache *c, void *md, void *p, void *caller)
+  MMI_HIDDEN;
 void mmi_free_slow (void *md, void *p) MMI_HIDDEN;
 void mmi_tc_detach (struct mm_heap *h) MMI_HIDDEN;
 void mmi_tc_forget (struct mm_heap *h) MMI_HIDDEN;
@@ -689,35 +691,38 @@ mmi_small_run_of (const struct mm_heap *h, const void *p)
   return d;
 }
 
+int mmi_tc_class_desc (const struct mm_tcache *c, const void *p) MMI_HIDDEN;
+
 /* The class of P when it starts a block of a small run of unchecked
    blocks in the heap of cache C, the way the fast paths want it: from
-   the page map when the heap has one (one load), else from the
-   descriptors; -1 when P is anything else, or the map does not cover
-   it (the slow path then decides).  */
+   the page map when the heap has one (one load; OFF is P's offset in
+   the region, inside the map), else from the descriptors (out of
+   line); -1 when P is anything else, or the map does not cover it (the
+   slow path then decides).  */
+static inline int
+mmi_tc_class_in_map (const struct mm_tcache *c, uintptr_t off)
+{
+  unsigned int e = c->pmap[off >> MM_PAGE_SHIFT];
+  unsigned int k = (e & 0xff) - 1;
+  uint64_t in_run = (off & (MM_PAGE - 1))
+    + ((uint64_t) (e >> 8) << MM_PAGE_SHIFT);
+
+  if (mmi_likely (k < MM_NCLASSES
+		  && in_run * mmi_class_magic[k] < mmi_class_magic[k]
+		  && in_run < mmi_class_capacity[k]))
+    return (int) k;
+  return -1;
+}
+
 static inline int
 mmi_tc_class_of (const struct mm_tcache *c, const void *p)
 {
   uintptr_t off = (uintptr_t) p - c->base;
 
   if (mmi_likely (off < c->mapspan))
-    {
-      unsigned int e = c->pmap[off >> MM_PAGE_SHIFT];
-      unsigned int k = (e & 0xff) - 1;
-      uint64_t in_run = (off & (MM_PAGE - 1))
-	+ ((uint64_t) (e >> 8) << MM_PAGE_SHIFT);
-
-      if (mmi_likely (k < MM_NCLASSES
-		      && in_run * mmi_class_magic[k] < mmi_class_magic[k]
-		      && in_run < mmi_class_capacity[k]))
-	return (int) k;
-      return -1;
-    }
+    return mmi_tc_class_in_map (c, off);
   if (c->pmap == NULL)
-    {
-      const struct mm_page *d = mmi_small_run_of (c->heap, p);
-      if (d != NULL && !(d->flags & MM_F_CHECKED))
-	return d->cls;
-    }
+    return mmi_tc_class_desc (c, p);
   return -1;
 }
 
