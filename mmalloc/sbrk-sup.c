@@ -175,7 +175,7 @@ mmi_default_heap (void)
   h->fd = -1;
   h->traced = 1;
   h->mapped = h->reserved = first;
-  mmi_format (h, MM_H_DEFAULT, 0, 1);
+  mmi_format (h, MM_H_DEFAULT, 0, 0);	/* as many streams as run sets */
   h->hdr->mapped = first;
   mmi_lock_init (h, 0);
   mmi_pmap_create (h);

@@ -161,6 +161,37 @@ apart (int file, unsigned int streams)
   done (md, fd);
 }
 
+/* The default heap has as many streams as run sets: two threads'
+   blocks never share a page there either (it once had one stream, and
+   the threads of a program wrote to each other's cache lines).  */
+static void
+apart_default (void)
+{
+  static struct job a, b;
+  int i, shared;
+
+  memset (&a, 0, sizeof a);
+  memset (&b, 0, sizeof b);
+  a.md = b.md = NULL;
+  a.size = b.size = 64;
+  a.n = b.n = NB;
+  a.keep = b.keep = 1;
+  in_thread (&a);
+  in_thread (&b);
+  shared = shared_pages (&a, &b);
+  CHECK (shared == 0, "default heap: two threads' blocks share no page "
+	 "(%d of %d pages shared)", shared, NB);
+  CHECK (mmalloc_check (NULL) == 0, "default heap: mmalloc_check 0 (%s)",
+	 mmalloc_check_message (NULL));
+  for (i = 0; i < NB; i++)
+    {
+      mfree (NULL, a.p[i]);
+      mfree (NULL, b.p[i]);
+    }
+  CHECK (mmalloc_check (NULL) == 0, "default heap: all freed, "
+	 "mmalloc_check 0 (%s)", mmalloc_check_message (NULL));
+}
+
 /* One thread fills runs of 1024-byte blocks (13 runs of 16) and frees
    every other block; a thread of the next stream then allocates 64
    blocks, fewer than the listed runs have free: they come from the
@@ -272,6 +303,7 @@ main (void)
   apart (0, 1);
   apart (1, 4);
   apart (1, 1);
+  apart_default ();
   steal ();
   no_waste ();
   mmt_exit ();
