@@ -293,12 +293,13 @@ mmi_tc_class_desc (const struct mm_tcache *c, const void *p)
 void
 mmi_free_nomap (struct mm_tcache *c, void *md, void *p, void *caller)
 {
-  int k = mmi_tc_class_desc (c, p);
+  const struct mm_page *d = mmi_small_run_of (c->heap, p);
 
-  if (k >= 0 && c->count[k] < c->limit[k])
+  if (d != NULL && !(d->flags & MM_F_CHECKED)
+      && c->count[d->cls] < c->limit[d->cls])
     {
       MMI_VG_RELEASE (p);
-      mmi_tc_push (c, (unsigned int) k, p);
+      mmi_tc_push (c, d->cls, p);
       return;
     }
   mmi_free_tail (md, p, caller);
