@@ -4,7 +4,7 @@
    - Two threads of a heap of 4 streams (anonymous, with thread caches;
      a heap file, without) allocate 64-byte blocks one after the other:
      no page holds blocks of both.  With 1 stream they share pages (so
-     the first check can fail).
+     the first check can fail).  The same on the default heap.
    - A thread whose stream has no partial run takes another stream's
      before carving new pages: a heap file of 4 streams, one thread
      leaves half-used runs, a thread of the next stream allocates into
