@@ -171,11 +171,11 @@ check_small (struct mm_heap *h, uint32_t page, struct mm_page *d,
   return 0;
 }
 
-/* Walk the runs of segment SEG.  *NEXT_SEG is set past the segments a
-   huge block there covers.  */
 /* The page map (pagemap.c) of the N pages of the run at PAGE
    (descriptor D): each names the run's class and its place in it when
-   the run is small and unchecked, and is 0 otherwise.  */
+   the run is small and unchecked, and is 0 otherwise.  (Only the pages
+   of runs are checked, not those above the top or in skipped
+   segments: nothing maps those.)  */
 static int
 check_pmap (struct mm_heap *h, uint32_t page, uint32_t n,
 	    const struct mm_page *d)
@@ -193,6 +193,8 @@ check_pmap (struct mm_heap *h, uint32_t page, uint32_t n,
   return 0;
 }
 
+/* Walk the runs of segment SEG.  *NEXT_SEG is set past the segments a
+   huge block there covers.  */
 static int
 check_segment (struct mm_heap *h, uint32_t seg, struct counts *c,
 	       uint32_t *next_seg)

@@ -277,8 +277,8 @@ mmi_small_alloc_from (struct mm_heap *h, unsigned int c,
   return small_alloc (h, c, runflags, fromlist);
 }
 
-/* Up to N blocks of class C (below MM_SET_CLASSES, unchecked) for a
-   thread cache, into OUT; returns how many (0, errno set, when none
+/* Up to N blocks of class C (unchecked; from the thread's run set below
+   MM_SET_CLASSES, from set 0 above) for a thread cache, into OUT; returns how many (0, errno set, when none
    could be had).  A run at a time: its free list and fresh area are
    taken in one go, and the counters written once per run, which is what
    makes a cache refill cheap.  The heap is consistent between runs (a

@@ -314,7 +314,7 @@ struct mm_heap
   char check_msg[200];		/* last mmalloc_check finding */
   pthread_mutex_t tc_lock;	/* guards TCACHES */
   struct mm_tcache *tcaches;	/* thread caches bound to this heap */
-  uint16_t *pmap;		/* private heaps: page map (pagemap.c) */
+  uint16_t *pmap;		/* the default heap: page map (pagemap.c) */
   size_t pmap_span;		/* bytes of the region the map covers */
 };
 
@@ -326,8 +326,9 @@ struct mm_heap
    class that both ran dry and overflowed since its last change (the
    thread allocates and frees it in batches larger than the cache), up
    to mmi_tc_max blocks and MM_TC_BUDGET bytes of limits per cache.  A
-   thread that only frees a class (a consumer) never grows it.  Heap
-   files keep the first limits: what a killed process caches is lost.  */
+   thread that only frees a class (a consumer) grows it once at most,
+   if the class ran dry before, and then gives blocks back.  Heap files
+   keep the first limits: what a killed process caches is lost.  */
 #define MM_TC_CLASSES	MM_NCLASSES
 #define MM_TC_HEAPS	4	/* heaps one thread caches at once */
 #define MM_TC_BUDGET	(2u << 20)	/* bytes of limits a cache may grow to */
@@ -693,12 +694,9 @@ mmi_small_run_of (const struct mm_heap *h, const void *p)
 
 int mmi_tc_class_desc (const struct mm_tcache *c, const void *p) MMI_HIDDEN;
 
-/* The class of P when it starts a block of a small run of unchecked
-   blocks in the heap of cache C, the way the fast paths want it: from
-   the page map when the heap has one (one load; OFF is P's offset in
-   the region, inside the map), else from the descriptors (out of
-   line); -1 when P is anything else, or the map does not cover it (the
-   slow path then decides).  */
+/* The class of the block at offset OFF of the region of cache C's heap,
+   from the heap's page map (OFF is inside it): one load.  -1 when OFF
+   starts no block of a small run of unchecked blocks.  */
 static inline int
 mmi_tc_class_in_map (const struct mm_tcache *c, uintptr_t off)
 {
@@ -714,6 +712,11 @@ mmi_tc_class_in_map (const struct mm_tcache *c, uintptr_t off)
   return -1;
 }
 
+/* The class of P when it starts a block of a small run of unchecked
+   blocks in the heap of cache C, the way the fast paths want it: from
+   the page map when the heap has one, else from the descriptors (out
+   of line); -1 when P is anything else, or the map does not cover it
+   (the slow path then decides).  */
 static inline int
 mmi_tc_class_of (const struct mm_tcache *c, const void *p)
 {

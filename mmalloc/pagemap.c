@@ -1,4 +1,4 @@
-/* pagemap.c -- the page map of a private heap's small runs.
+/* pagemap.c -- the page map of the default heap's small runs.
    Copyright (C) 2026 The mmalloc developers.
 
    This file is part of mmalloc, distributed under the GNU Lesser General
