@@ -35,26 +35,22 @@ mcalloc (void *md, size_t nmemb, size_t size)
     return NULL;
   if (n <= MM_SMALL_MAX)
     {
-      if (mmi_likely (c != NULL && c->md == md))
+      unsigned int k = mmi_class_of (n);
+      if (mmi_likely (c != NULL && c->md == md && c->list[k] != NULL))
+	p = mmi_tc_pop (c, k);
+      else
 	{
-	  unsigned int k = mmi_class_of (n);
-	  if (mmi_likely (c->list[k] != NULL))
-	    {
-	      p = mmi_tc_pop (c, k);
-	      MMI_VG_ALLOC (p, n, 1);
-	      return memset (p, 0, n);
-	    }
+	  /* Refills the cache, or takes the lock (checking included).  */
+	  p = mmi_malloc_slow (md, n);
+	  if (mmi_unlikely (mmi_tracing))
+	    mmi_trace (mmi_heap_of (md), '+', __builtin_return_address (0),
+		       p, NULL, n);
 	}
-      /* Refills the cache, or takes the lock (checking included).  */
-      p = mmi_malloc_slow (md, n);
       if (p != NULL)
 	{
 	  MMI_VG_ALLOC (p, n, 1);
 	  memset (p, 0, n);
 	}
-      if (mmi_unlikely (mmi_tracing))
-	mmi_trace (mmi_heap_of (md), '+', __builtin_return_address (0), p,
-		   NULL, n);
       return p;
     }
   h = mmi_heap_of (md);

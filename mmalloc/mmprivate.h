@@ -692,7 +692,17 @@ mmi_small_run_of (const struct mm_heap *h, const void *p)
   return d;
 }
 
-int mmi_tc_class_desc (const struct mm_tcache *c, const void *p) MMI_HIDDEN;
+/* The class of P when it starts a block of a small run of unchecked
+   blocks in the heap of cache C, through the descriptors; else -1.  */
+static inline int
+mmi_tc_class_desc (const struct mm_tcache *c, const void *p)
+{
+  const struct mm_page *d = mmi_small_run_of (c->heap, p);
+
+  if (d != NULL && !(d->flags & MM_F_CHECKED))
+    return d->cls;
+  return -1;
+}
 
 /* The class of the block at offset OFF of the region of cache C's heap,
    from the heap's page map (OFF is inside it): one load.  -1 when OFF
@@ -713,10 +723,11 @@ mmi_tc_class_in_map (const struct mm_tcache *c, uintptr_t off)
 }
 
 /* The class of P when it starts a block of a small run of unchecked
-   blocks in the heap of cache C, the way the fast paths want it: from
-   the page map when the heap has one, else from the descriptors (out
-   of line); -1 when P is anything else, or the map does not cover it
-   (the slow path then decides).  */
+   blocks in the heap of cache C: from the page map when the heap has
+   one, else from the descriptors; -1 when P is anything else, or the
+   map does not cover it (the slow path then decides).  mfree reads the
+   map itself and leaves the descriptors to mmi_free_nomap, so that its
+   fast path needs no stack frame.  */
 static inline int
 mmi_tc_class_of (const struct mm_tcache *c, const void *p)
 {

@@ -6,9 +6,10 @@
 
 /* A small block keeps its place while the new size rounds to the same
    class; between small classes, a block of a cached heap moves through
-   the thread's cache without the heap's lock.  A large block shrinks in place (its tail pages are freed) and
-   grows in place when the run after it is free or it ends at the top;
-   otherwise the contents move to a new block.  On failure the old block
+   the thread's cache without the heap's lock.  A large block shrinks
+   in place (its tail pages are freed) and grows in place when the run
+   after it is free or it ends at the top; otherwise the contents move
+   to a new block.  On failure the old block
    is left exactly as it was.  */
 
 #include "config.h"
@@ -79,24 +80,19 @@ resize (struct mm_heap *h, void *p, struct mm_page *d, uint32_t head,
   return q;
 }
 
-/* Resize P, a small block of class CLS of the heap of cache C
-   (descriptor MD), to SIZE bytes, up to MM_SMALL_MAX, as mrealloc's
-   fast path: without the heap's lock, as mmalloc and mfree's are.  */
+/* Resize P, a small block of class CLS of heap MD, whose cache the
+   thread holds, to SIZE bytes, up to MM_SMALL_MAX, as mrealloc's fast
+   path: without the heap's lock, through mmalloc and mfree's.  */
 static void *
-small_resize (struct mm_tcache *c, void *md, void *p, unsigned int cls,
-	      size_t size)
+small_resize (void *md, void *p, unsigned int cls, size_t size)
 {
-  unsigned int k = mmi_class_of (size);
   size_t old = mmi_class_size[cls];
   void *q;
 
-  if (k == cls)
+  if (mmi_class_of (size) == cls)
     return in_place (p, old, size);
-  if (c->list[k] != NULL)
-    q = mmi_tc_pop (c, k);
-  else if ((q = mmi_malloc_slow (md, size)) == NULL)
+  if ((q = mmalloc (md, size)) == NULL)
     return NULL;
-  MMI_VG_ALLOC (q, size, 0);
   MMI_VG_QUIET_BEGIN ();
   memcpy (q, p, old < size ? old : size);
   MMI_VG_QUIET_END ();
@@ -126,7 +122,7 @@ mrealloc (void *md, void *ptr, size_t size)
      may be read without the lock.  */
   if (mmi_likely (c != NULL && c->md == md && size <= MM_SMALL_MAX)
       && (k = mmi_tc_class_of (c, ptr)) >= 0)
-    return small_resize (c, md, ptr, (unsigned int) k, size);
+    return small_resize (md, ptr, (unsigned int) k, size);
   h = mmi_heap_of (md);
   if (mmi_unlikely (h == NULL) || !mmi_writable (h))
     return NULL;

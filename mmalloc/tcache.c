@@ -275,31 +275,17 @@ tc_grow (struct mm_tcache *c, const struct mm_heap *h, unsigned int k)
   return 1;
 }
 
-/* mmi_tc_class_of for a heap without a page map, through the
-   descriptors; out of line, so that the default heap's fast path needs
-   no registers saved.  */
-int
-mmi_tc_class_desc (const struct mm_tcache *c, const void *p)
-{
-  const struct mm_page *d = mmi_small_run_of (c->heap, p);
-
-  if (d != NULL && !(d->flags & MM_F_CHECKED))
-    return d->cls;
-  return -1;
-}
-
 /* mfree's fast path for a heap without a page map (a heap file
    attached with MMALLOC_CACHE, an anonymous heap).  */
 void
 mmi_free_nomap (struct mm_tcache *c, void *md, void *p, void *caller)
 {
-  const struct mm_page *d = mmi_small_run_of (c->heap, p);
+  int k = mmi_tc_class_desc (c, p);
 
-  if (d != NULL && !(d->flags & MM_F_CHECKED)
-      && c->count[d->cls] < c->limit[d->cls])
+  if (k >= 0 && c->count[k] < c->limit[k])
     {
       MMI_VG_RELEASE (p);
-      mmi_tc_push (c, d->cls, p);
+      mmi_tc_push (c, (unsigned int) k, p);
       return;
     }
   mmi_free_tail (md, p, caller);

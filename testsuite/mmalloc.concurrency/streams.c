@@ -126,6 +126,23 @@ shared_pages (const struct job *a, const struct job *b)
   return n;
 }
 
+/* Two threads, one after the other, each allocate and keep NB blocks of
+   64 bytes from MD, into A and B; returns how many pages hold blocks of
+   both.  */
+static int
+two_threads (void *md, struct job *a, struct job *b)
+{
+  memset (a, 0, sizeof *a);
+  memset (b, 0, sizeof *b);
+  a->md = b->md = md;
+  a->size = b->size = 64;
+  a->n = b->n = NB;
+  a->keep = b->keep = 1;
+  in_thread (a);
+  in_thread (b);
+  return shared_pages (a, b);
+}
+
 static void
 apart (int file, unsigned int streams)
 {
@@ -134,15 +151,7 @@ apart (int file, unsigned int streams)
   int fd, i, shared;
   void *md = heap (file, streams, 0, &fd);
 
-  memset (&a, 0, sizeof a);
-  memset (&b, 0, sizeof b);
-  a.md = b.md = md;
-  a.size = b.size = 64;
-  a.n = b.n = NB;
-  a.keep = b.keep = 1;
-  in_thread (&a);
-  in_thread (&b);
-  shared = shared_pages (&a, &b);
+  shared = two_threads (md, &a, &b);
   if (streams > 1)
     CHECK (shared == 0, "%s, %u stream(s): two threads' blocks share no page "
 	   "(%d of %d pages shared)", kind, streams, shared, NB);
@@ -168,17 +177,8 @@ static void
 apart_default (void)
 {
   static struct job a, b;
-  int i, shared;
+  int i, shared = two_threads (NULL, &a, &b);
 
-  memset (&a, 0, sizeof a);
-  memset (&b, 0, sizeof b);
-  a.md = b.md = NULL;
-  a.size = b.size = 64;
-  a.n = b.n = NB;
-  a.keep = b.keep = 1;
-  in_thread (&a);
-  in_thread (&b);
-  shared = shared_pages (&a, &b);
   CHECK (shared == 0, "default heap: two threads' blocks share no page "
 	 "(%d of %d pages shared)", shared, NB);
   CHECK (mmalloc_check (NULL) == 0, "default heap: mmalloc_check 0 (%s)",
