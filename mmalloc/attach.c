@@ -132,7 +132,7 @@ static int
 create_heap (struct mm_heap *h, void *baseaddr,
 	     const struct mmalloc_options *o)
 {
-  size_t first = MM_FIRST_BYTES, cap = o->capacity;
+  size_t first = MM_FIRST_BYTES, cap = o->capacity, mapb = 0;
   char *base;
 
   if (cap != 0)
@@ -145,17 +145,32 @@ create_heap (struct mm_heap *h, void *baseaddr,
 	}
     }
   h->reserved = cap;
+  /* An anonymous heap placed by the library keeps its page map at the
+     start of its reservation (pagemap.c), on top of its capacity.  */
+  if (h->backend == MM_B_ANON && baseaddr == NULL)
+    {
+      mapb = mmi_pmap_bytes (cap);
+      if (cap != 0)
+	h->reserved = cap + mapb;
+    }
   base = baseaddr == NULL && h->backend == MM_B_FILE
     ? mmi_reserve_file (first, &h->reserved)
-    : mmi_reserve (baseaddr, first, &h->reserved);
+    : mmi_reserve (baseaddr, first + mapb, &h->reserved);
   if (base == NULL)
     return -1;
+  if (mapb != 0)
+    {
+      char *start = mmi_pmap_carve (h, base, h->reserved, mapb);
+      h->reserved -= (size_t) (start - base);
+      base = start;
+    }
   if (cap != 0 && (uint64_t) cap - 1 > (uint64_t) UINTPTR_MAX - (uintptr_t) base)
     {
       /* The capacity asked for does not fit above this base (32-bit
 	 hosts): refused, never recorded smaller behind the caller's
 	 back.  */
       munmap (base, h->reserved);
+      mmi_pmap_destroy (h);
       h->reserved = 0;
       errno = EINVAL;
       return -1;

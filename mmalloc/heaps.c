@@ -120,7 +120,7 @@ mmi_heap_new (void)
       h->check_msg[0] = '\0';
       h->tcaches = NULL;
       h->pmap = NULL;
-      h->pmap_span = 0;
+      h->pmap_span = h->pmap_bytes = 0;
       pthread_mutex_init (&h->tc_lock, NULL);
     }
  out:

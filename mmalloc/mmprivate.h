@@ -314,8 +314,9 @@ struct mm_heap
   char check_msg[200];		/* last mmalloc_check finding */
   pthread_mutex_t tc_lock;	/* guards TCACHES */
   struct mm_tcache *tcaches;	/* thread caches bound to this heap */
-  uint16_t *pmap;		/* the default heap: page map (pagemap.c) */
+  uint16_t *pmap;		/* private heaps: page map (pagemap.c) */
   size_t pmap_span;		/* bytes of the region the map covers */
+  size_t pmap_bytes;		/* bytes mapped for the map */
 };
 
 /* Thread caches (tcache.c): per thread, per heap, free small blocks
@@ -636,6 +637,9 @@ void mmi_trace (struct mm_heap *h, int op, void *caller, void *p,
    its run << 8.  */
 #define MM_PMAP_SPAN	((size_t) 1 << (sizeof (size_t) > 4 ? 36 : 31))
 void mmi_pmap_create (struct mm_heap *h) MMI_HIDDEN;
+size_t mmi_pmap_bytes (size_t span) MMI_HIDDEN;
+char *mmi_pmap_carve (struct mm_heap *h, char *base, size_t len,
+		      size_t bytes) MMI_HIDDEN;
 void mmi_pmap_destroy (struct mm_heap *h) MMI_HIDDEN;
 void mmi_pmap_set (struct mm_heap *h, uint32_t page, uint32_t n, int c)
   MMI_HIDDEN;

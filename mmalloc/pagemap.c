@@ -1,4 +1,4 @@
-/* pagemap.c -- the page map of the default heap's small runs.
+/* pagemap.c -- the page maps of private heaps' small runs.
    Copyright (C) 2026 The mmalloc developers.
 
    This file is part of mmalloc, distributed under the GNU Lesser General
@@ -7,26 +7,35 @@
 /* mfree's fast path must find a block's size class in as few dependent
    loads as possible.  Through the region that is the header's top, the
    segment bitmap, the page's descriptor and, for a page past a run's
-   first, the run's head descriptor.  The default heap belongs to this
-   process alone, so it also keeps a map outside its region: two bytes
-   per page, telling the class of the small run the page is in and the
-   page's place in that run, or 0.  One load then answers.  (Anonymous
-   heaps could have one too; but a new mapping of their own, placed by
-   the kernel next to the heap's, would be merged with it and break
-   the promise that an attach maps nothing outside the heap's range,
-   which mmalloc.alloc/maps checks.  They use the descriptors.)
+   first, the run's head descriptor.  A heap that belongs to this
+   process alone (the default heap, an anonymous heap) also keeps a map
+   outside its region: two bytes per page, telling the class of the
+   small run the page is in and the page's place in that run, or 0.
+   One load then answers.
+
+   Where the map goes: the default heap's anywhere the kernel likes.
+   An anonymous heap's is carved from the start of its reservation and
+   marked MADV_DONTDUMP, which keeps the kernel from merging it with
+   the heap's first pages into one mapping: a mapping of its own,
+   placed by the kernel, would land next to some other mapping and
+   could be merged with that, and an attach promises to change no
+   mapping outside what it reserves (mmalloc.alloc/maps).  A heap of a
+   given capacity reserves the map's bytes on top of it.  An anonymous
+   heap at an address its caller chose has no map: it starts where the
+   caller said, and the caller plans the space around it.
 
    Invariant: an entry is nonzero exactly while its page is in a small
    run of unchecked blocks; it is written under the heap's lock when the
    run is carved (mmalloc.c) and when its pages are freed (pages.c).  A
    live block's run cannot be freed, so the fast path may read its entry
    without the lock.  Heap files are shared with other processes, whose
-   changes no map of ours would see: they never have one.  The map is reserved without swap
-   (MAP_NORESERVE) and only its pages that are written become resident:
-   one page of map per 8 MiB of small runs.  A heap larger than
-   MM_PMAP_SPAN is mapped over its first MM_PMAP_SPAN bytes; blocks past
-   that take the slow path.  When the map cannot be had, every block
-   takes the descriptors' way.  */
+   changes no map of ours would see: they never have one.  The map is
+   reserved without swap (MAP_NORESERVE) and only its pages that are
+   written become resident: one page of map per 8 MiB of small runs.  It
+   covers the first MM_PMAP_SPAN bytes of the heap at most, and no more
+   than an anonymous heap's reservation; blocks past it take the slow
+   path.  When the map cannot be had, every block takes the
+   descriptors' way.  */
 
 #include "config.h"
 
@@ -45,7 +54,7 @@ mmi_pmap_create (struct mm_heap *h)
   if (span > MM_PMAP_SPAN)
     span = MM_PMAP_SPAN;
   span &= ~(MM_PAGE - 1);
-  bytes = (span >> MM_PAGE_SHIFT) * sizeof *h->pmap;
+  bytes = mmi_pmap_bytes (span);
   if (bytes == 0)
     return;
   m = mmap (NULL, bytes, PROT_READ | PROT_WRITE,
@@ -54,6 +63,47 @@ mmi_pmap_create (struct mm_heap *h)
     return;			/* the descriptors will do */
   h->pmap = m;
   h->pmap_span = span;
+  h->pmap_bytes = bytes;
+}
+
+/* Bytes of map for a heap of SPAN bytes (0: as large as any), whole
+   system pages.  */
+size_t
+mmi_pmap_bytes (size_t span)
+{
+  size_t ps = mmi_sys_pagesize ();
+
+  if (span == 0 || span > MM_PMAP_SPAN)
+    span = MM_PMAP_SPAN;
+  return (((span >> MM_PAGE_SHIFT) * sizeof (uint16_t)) + ps - 1) & ~(ps - 1);
+}
+
+/* The first BYTES of the LEN bytes of address space reserved at BASE
+   become the map of the anonymous heap H, which starts after them.
+   Returns where the heap starts: BASE + BYTES, or BASE when the map
+   could not be made (the heap then has all LEN bytes, and no map).  */
+char *
+mmi_pmap_carve (struct mm_heap *h, char *base, size_t len, size_t bytes)
+{
+  size_t span;
+
+  if (bytes == 0 || len < bytes + ((size_t) MM_META_PAGES << MM_PAGE_SHIFT)
+      || mprotect (base, bytes, PROT_READ | PROT_WRITE) != 0)
+    return base;
+#ifdef MADV_DONTDUMP
+  if (madvise (base, bytes, MADV_DONTDUMP) != 0)
+    {
+      mprotect (base, bytes, PROT_NONE);
+      return base;
+    }
+#endif
+  span = (bytes / sizeof (uint16_t)) << MM_PAGE_SHIFT;
+  if (span > len - bytes)
+    span = (len - bytes) & ~(MM_PAGE - 1);
+  h->pmap = (uint16_t *) base;
+  h->pmap_span = span;
+  h->pmap_bytes = bytes;
+  return base + bytes;
 }
 
 /* Drop H's map (its region is going away).  */
@@ -61,9 +111,9 @@ void
 mmi_pmap_destroy (struct mm_heap *h)
 {
   if (h->pmap != NULL)
-    munmap (h->pmap, (h->pmap_span >> MM_PAGE_SHIFT) * sizeof *h->pmap);
+    munmap (h->pmap, h->pmap_bytes);
   h->pmap = NULL;
-  h->pmap_span = 0;
+  h->pmap_span = h->pmap_bytes = 0;
 }
 
 /* The run of N pages at PAGE is now a small run of class C (C < 0: it

@@ -6,9 +6,11 @@
    misaligned; a descriptor of an unknown kind, a foreign run in a heap
    file, a run tail that points elsewhere; a free-run bin whose link
    leaves the heap, whose back link is wrong, or that the bitmap
-   disagrees with; statistics counters off by one.
-   A file heap is used: it has no thread caches, so freed blocks go
-   straight back to their runs.
+   disagrees with; statistics counters off by one; a page map entry
+   with the wrong place in its run, or missing, on the default heap and
+   on an anonymous heap (whose map must lie right below it).
+   A file heap is used for the rest: it has no thread caches, so freed
+   blocks go straight back to their runs.
    Copyright (C) 2026 The mmalloc developers.
    This file is part of mmalloc; LGPL-2.1-or-later, see COPYING.  */
 
@@ -52,6 +54,40 @@ expect_corrupt (const char *what)
 	 "(rc %d, errno %d)", what, rc, e);
   CHECK (msg != NULL && msg[0] != '\0' && strchr (msg, '\n') == NULL,
 	 "%s: a one-line message: \"%s\"", what, msg ? msg : "(null)");
+}
+
+/* Heap HMD's page map against mmalloc_check: a small run's second page
+   is mapped to the run's class and its place; an entry with the wrong
+   place, or missing, is found.  */
+static void
+page_map (void *hmd, const char *what)
+{
+  struct mm_heap *h;
+  struct mm_page *d;
+  uint32_t head, page2;
+  uint16_t save;
+  char *l1;
+
+  md = hmd;
+  h = mmi_heap_of (hmd);
+  l1 = mmalloc (hmd, 48);
+  if (h == NULL || l1 == NULL || h->pmap == NULL
+      || (d = mmi_block_of (h, l1, &head)) == NULL || d->kind != MM_K_SMALL
+      || mmi_class_pages[d->cls] < 2)
+    mmt_fatal ("%s: no page map, or no small run", what);
+  expect_sound (what);
+  page2 = head + 1;
+  save = h->pmap[page2];
+  CHECK (save == ((d->cls + 1u) | 1u << 8), "%s: the run's second page is "
+	 "mapped to its class and place (%#x)", what, (unsigned int) save);
+  h->pmap[page2] = (uint16_t) (save + (1u << 8));
+  expect_corrupt ("a page map entry with the wrong place in its run");
+  h->pmap[page2] = 0;
+  expect_corrupt ("a page map entry missing");
+  h->pmap[page2] = save;
+  expect_sound ("the page map restored");
+  mfree (hmd, l1);
+  expect_sound ("after the free");
 }
 
 int
@@ -220,25 +256,21 @@ main (void)
   close (fd);
   unlink (name);
 
-  /* The default heap's page map (pagemap.c).  */
+  /* The page maps (pagemap.c) of the default heap and of an
+     anonymous heap; the latter lies right below its heap.  */
+  page_map (NULL, "the default heap");
+  md = mmalloc_attach (-1, NULL);
+  if (md == NULL)
+    mmt_fatal ("mmalloc_attach (-1, NULL): %s", strerror (errno));
+  h = mmi_heap_of (md);
+  CHECK (h != NULL && h->pmap != NULL
+	 && (char *) h->pmap + h->pmap_bytes == h->base
+	 && h->pmap_span >= (size_t) 1 << 30,
+	 "an anonymous heap has a page map right below it, over at least "
+	 "1 GiB");
+  page_map (md, "an anonymous heap");
+  CHECK (mmalloc_detach (md) == NULL, "detach the anonymous heap");
   md = NULL;
-  h = mmi_heap_of (NULL);
-  l1 = mmalloc (NULL, 48);
-  if (h == NULL || l1 == NULL || h->pmap == NULL
-      || (d = mmi_block_of (h, l1, &head)) == NULL || d->kind != MM_K_SMALL
-      || mmi_class_pages[d->cls] < 2)
-    mmt_fatal ("the default heap has no page map, or no small run");
-  expect_sound ("the default heap with its page map");
-  page2 = head + 1;
-  save = h->pmap[page2];
-  CHECK (save == ((d->cls + 1u) | 1u << 8), "the run's second page is "
-	 "mapped to its class and place (%#x)", (unsigned int) save);
-  h->pmap[page2] = (uint16_t) (save + (1u << 8));
-  expect_corrupt ("a page map entry with the wrong place in its run");
-  h->pmap[page2] = 0;
-  expect_corrupt ("a page map entry missing");
-  h->pmap[page2] = (uint16_t) save;
-  expect_sound ("the page map restored");
   {
     unsigned int k, bad = 0;
     for (k = 0; k < MM_NCLASSES; k++)
@@ -250,7 +282,5 @@ main (void)
     CHECK (bad == 0, "the capacity table agrees with every class's size "
 	   "and pages (%u wrong)", bad);
   }
-  mfree (NULL, l1);
-  expect_sound ("the default heap after the free");
   mmt_exit ();
 }
