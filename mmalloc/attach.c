@@ -145,25 +145,16 @@ create_heap (struct mm_heap *h, void *baseaddr,
 	}
     }
   h->reserved = cap;
-  /* An anonymous heap placed by the library keeps its page map at the
-     start of its reservation (pagemap.c), on top of its capacity.  */
-  if (h->backend == MM_B_ANON && baseaddr == NULL)
-    {
-      mapb = mmi_pmap_bytes (cap);
-      if (cap != 0)
-	h->reserved = cap + mapb;
-    }
+  /* An anonymous heap placed by the library keeps its page map in front
+     of it, in address space reserved with it (pagemap.c).  */
   base = baseaddr == NULL && h->backend == MM_B_FILE
     ? mmi_reserve_file (first, &h->reserved)
-    : mmi_reserve (baseaddr, first + mapb, &h->reserved);
+    : mmi_reserve (baseaddr, first, &h->reserved,
+		   h->backend == MM_B_ANON ? &mapb : NULL);
   if (base == NULL)
     return -1;
   if (mapb != 0)
-    {
-      char *start = mmi_pmap_carve (h, base, h->reserved, mapb);
-      h->reserved -= (size_t) (start - base);
-      base = start;
-    }
+    mmi_pmap_carve (h, base - mapb, mapb, h->reserved);
   if (cap != 0 && (uint64_t) cap - 1 > (uint64_t) UINTPTR_MAX - (uintptr_t) base)
     {
       /* The capacity asked for does not fit above this base (32-bit
@@ -249,7 +240,7 @@ reuse_heap (struct mm_heap *h)
   /* The recorded base, whatever the caller asked for.  */
   h->reserved = (size_t) hdr.capacity;
   base = mmi_reserve ((void *) (uintptr_t) hdr.base, (size_t) hdr.mapped,
-		      &h->reserved);
+		      &h->reserved, NULL);
   if (base == NULL)
     return -1;
   h->base = base;

@@ -99,13 +99,18 @@ reserve_exact (void *want, size_t len)
 /* Reserve address space for a heap of at least MIN bytes at WANT
    (anywhere when NULL), with room to grow: MM_RESERVE_DEFAULT, or less
    when *GOT (the heap's capacity, 0 when unlimited) is smaller.  *GOT
-   is set to the length reserved.  */
+   is set to the length reserved for the heap.  MAPB, when not NULL and
+   WANT is, asks for an anonymous heap's page map too (pagemap.c): each try
+   first asks for the map's bytes in front of the heap's, on top of
+   them, then for the heap's alone; *MAPB is set to the bytes reserved
+   in front (0 without).  The result is where the heap starts, after
+   them.  */
 void *
-mmi_reserve (void *want, size_t min, size_t *got)
+mmi_reserve (void *want, size_t min, size_t *got, size_t *mapb)
 {
   size_t ps = mmi_sys_pagesize ();
-  size_t pref = MM_RESERVE_DEFAULT;
-  void *p;
+  size_t pref = MM_RESERVE_DEFAULT, lead = 0;
+  char *p;
 
   min = round_up (min, ps);
   if (*got != 0 && *got < pref)
@@ -113,17 +118,28 @@ mmi_reserve (void *want, size_t min, size_t *got)
   if (pref < min)
     pref = min;
   /* Smaller and smaller headroom when the address space is short
-     (32-bit hosts, RLIMIT_AS, valgrind).  */
+     (32-bit hosts, RLIMIT_AS, valgrind).  The map is sized for the
+     heap's share of each try, and never costs the heap its room.  */
   for (;;)
     {
-      p = reserve_exact (want, pref);
+      lead = mapb != NULL && want == NULL ? mmi_pmap_bytes (pref) : 0;
+      p = lead != 0 && pref + lead > pref
+	? reserve_exact (want, pref + lead) : NULL;
+      if (p == NULL)
+	{
+	  lead = 0;
+	  p = reserve_exact (want, pref);
+	}
       if (p != NULL || pref == min)
 	break;
       pref = pref / 8 > min ? round_up (pref / 8, ps) : min;
     }
-  if (p != NULL)
-    *got = pref;
-  return p;
+  if (p == NULL)
+    return NULL;
+  *got = pref;
+  if (mapb != NULL)
+    *mapb = lead;
+  return p + lead;
 }
 
 /* Reserve address space for a new heap file whose caller named no
@@ -149,13 +165,13 @@ mmi_reserve_file (size_t min, size_t *got)
 				       * (uintptr_t) MM_RESERVE_DEFAULT);
       void *p;
       *got = want;
-      p = mmi_reserve (at, min, got);
+      p = mmi_reserve (at, min, got, NULL);
       if (p != NULL)
 	return p;
     }
   *got = want;
 #endif
-  return mmi_reserve (NULL, min, got);
+  return mmi_reserve (NULL, min, got, NULL);
 }
 
 /* Make the reservation of H cover at least NEED bytes.  */
@@ -412,7 +428,7 @@ mmalloc_findbase (int size)
       return NULL;
     }
   len = (size_t) size;
-  p = mmi_reserve (NULL, len, &got);
+  p = mmi_reserve (NULL, len, &got, NULL);
   if (p == NULL)
     return NULL;
   munmap (p, got);

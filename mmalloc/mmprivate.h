@@ -300,7 +300,8 @@ struct mm_heap
   int alone;			/* heap files: no other process was attached
 				   when this one attached */
   size_t mapped;		/* bytes usable in this process */
-  size_t reserved;		/* bytes of address space we own */
+  size_t reserved;		/* bytes of address space we own for the
+				   region (a page map's are apart) */
   size_t fmapped;		/* file heaps: bytes the file is mapped over,
 				   usable or not (mapped <= fmapped) */
   int saved_errno;		/* last failed system call */
@@ -314,7 +315,7 @@ struct mm_heap
   char check_msg[200];		/* last mmalloc_check finding */
   pthread_mutex_t tc_lock;	/* guards TCACHES */
   struct mm_tcache *tcaches;	/* thread caches bound to this heap */
-  uint16_t *pmap;		/* private heaps: page map (pagemap.c) */
+  uint16_t *pmap;		/* page map (pagemap.c), or NULL */
   size_t pmap_span;		/* bytes of the region the map covers */
   size_t pmap_bytes;		/* bytes mapped for the map */
 };
@@ -508,7 +509,8 @@ void mmi_unlock (struct mm_heap *h) MMI_HIDDEN;
 
 /* mmap-sup.c */
 size_t mmi_sys_pagesize (void) MMI_HIDDEN;
-void *mmi_reserve (void *want, size_t len, size_t *got) MMI_HIDDEN;
+void *mmi_reserve (void *want, size_t len, size_t *got, size_t *mapb)
+  MMI_HIDDEN;
 void *mmi_reserve_file (size_t min, size_t *got) MMI_HIDDEN;
 int mmi_map_file (struct mm_heap *h, size_t need) MMI_HIDDEN;
 int mmi_extend (struct mm_heap *h, size_t need) MMI_HIDDEN;
@@ -638,8 +640,8 @@ void mmi_trace (struct mm_heap *h, int op, void *caller, void *p,
 #define MM_PMAP_SPAN	((size_t) 1 << (sizeof (size_t) > 4 ? 36 : 31))
 void mmi_pmap_create (struct mm_heap *h) MMI_HIDDEN;
 size_t mmi_pmap_bytes (size_t span) MMI_HIDDEN;
-char *mmi_pmap_carve (struct mm_heap *h, char *base, size_t len,
-		      size_t bytes) MMI_HIDDEN;
+void mmi_pmap_carve (struct mm_heap *h, char *map, size_t bytes, size_t len)
+  MMI_HIDDEN;
 void mmi_pmap_destroy (struct mm_heap *h) MMI_HIDDEN;
 void mmi_pmap_set (struct mm_heap *h, uint32_t page, uint32_t n, int c)
   MMI_HIDDEN;

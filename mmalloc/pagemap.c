@@ -14,15 +14,15 @@
    One load then answers.
 
    Where the map goes: the default heap's anywhere the kernel likes.
-   An anonymous heap's is carved from the start of its reservation and
-   marked MADV_DONTDUMP, which keeps the kernel from merging it with
-   the heap's first pages into one mapping: a mapping of its own,
-   placed by the kernel, would land next to some other mapping and
-   could be merged with that, and an attach promises to change no
-   mapping outside what it reserves (mmalloc.alloc/maps).  A heap of a
-   given capacity reserves the map's bytes on top of it.  An anonymous
-   heap at an address its caller chose has no map: it starts where the
-   caller said, and the caller plans the space around it.
+   An anonymous heap's is reserved with the heap, in front of it and
+   on top of the heap's own room, never out of it; it is marked
+   MADV_DONTDUMP, which keeps the kernel from merging it with the
+   heap's first pages into one mapping.  (A mapping placed by the
+   kernel on its own would land next to some other mapping and could
+   be merged with that, and an attach promises to change no mapping
+   outside what it reserves: mmalloc.alloc/maps.)  An anonymous heap at
+   an address its caller chose has no map: it starts where the caller
+   said, and the caller plans the space around it.
 
    Invariant: an entry is nonzero exactly while its page is in a small
    run of unchecked blocks; it is written under the heap's lock when the
@@ -33,9 +33,10 @@
    reserved without swap (MAP_NORESERVE) and only its pages that are
    written become resident: one page of map per 8 MiB of small runs.  It
    covers the first MM_PMAP_SPAN bytes of the heap at most, and no more
-   than an anonymous heap's reservation; blocks past it take the slow
-   path.  When the map cannot be had, every block takes the
-   descriptors' way.  */
+   than an anonymous heap's first reservation; blocks past it take the
+   slow path.  An anonymous heap whose address space is short gets no
+   map rather than less room.  When the map cannot be had, every block
+   takes the descriptors' way.  */
 
 #include "config.h"
 
@@ -78,32 +79,28 @@ mmi_pmap_bytes (size_t span)
   return (((span >> MM_PAGE_SHIFT) * sizeof (uint16_t)) + ps - 1) & ~(ps - 1);
 }
 
-/* The first BYTES of the LEN bytes of address space reserved at BASE
-   become the map of the anonymous heap H, which starts after them.
-   Returns where the heap starts: BASE + BYTES, or BASE when the map
-   could not be made (the heap then has all LEN bytes, and no map).  */
-char *
-mmi_pmap_carve (struct mm_heap *h, char *base, size_t len, size_t bytes)
+/* The BYTES of address space reserved at MAP, right below the LEN
+   bytes reserved for the anonymous heap H, become H's map.  When they
+   cannot, they are given back, and H has no map.  */
+void
+mmi_pmap_carve (struct mm_heap *h, char *map, size_t bytes, size_t len)
 {
-  size_t span;
+  size_t span = (bytes / sizeof (uint16_t)) << MM_PAGE_SHIFT;
 
-  if (bytes == 0 || len < bytes + ((size_t) MM_META_PAGES << MM_PAGE_SHIFT)
-      || mprotect (base, bytes, PROT_READ | PROT_WRITE) != 0)
-    return base;
+  if (mprotect (map, bytes, PROT_READ | PROT_WRITE) != 0
 #ifdef MADV_DONTDUMP
-  if (madvise (base, bytes, MADV_DONTDUMP) != 0)
-    {
-      mprotect (base, bytes, PROT_NONE);
-      return base;
-    }
+      || madvise (map, bytes, MADV_DONTDUMP) != 0
 #endif
-  span = (bytes / sizeof (uint16_t)) << MM_PAGE_SHIFT;
-  if (span > len - bytes)
-    span = (len - bytes) & ~(MM_PAGE - 1);
-  h->pmap = (uint16_t *) base;
+      )
+    {
+      munmap (map, bytes);
+      return;
+    }
+  if (span > len)
+    span = len & ~(MM_PAGE - 1);
+  h->pmap = (uint16_t *) map;
   h->pmap_span = span;
   h->pmap_bytes = bytes;
-  return base + bytes;
 }
 
 /* Drop H's map (its region is going away).  */

@@ -275,8 +275,9 @@ tc_grow (struct mm_tcache *c, const struct mm_heap *h, unsigned int k)
   return 1;
 }
 
-/* mfree's fast path for a heap without a page map (a heap file
-   attached with MMALLOC_CACHE, an anonymous heap).  */
+/* mfree's fast path for a heap without a page map: a heap file
+   attached with MMALLOC_CACHE, an anonymous heap at an address its
+   caller chose (or one whose address space was too short for a map).  */
 void
 mmi_free_nomap (struct mm_tcache *c, void *md, void *p, void *caller)
 {

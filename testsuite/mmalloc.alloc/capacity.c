@@ -11,7 +11,8 @@
    0.  A block larger than the capacity fails at once with ENOMEM.
    Freeing everything brings mmstats back to its baseline, and a second
    fill gets about as many blocks again.  Then the same with 20 KiB
-   blocks (page runs).  */
+   blocks (page runs).  Last, for anonymous heaps, a heap whose capacity
+   is the whole default reservation grows to exactly that.  */
 
 #include "config.h"
 
@@ -99,6 +100,41 @@ mid_size (size_t i)
   return 20000 + (i % 3) * 100;
 }
 
+/* An anonymous heap whose capacity is all the address space the library
+   reserves ahead by default (64 GiB; 256 MiB on 32-bit hosts) grows to
+   exactly its capacity: its page map, reserved in front of it, takes
+   none of that room.  The blocks are never written: the memory is only
+   reserved.  */
+static void
+full_reservation (void)
+{
+  size_t cap = sizeof (void *) > 4 ? (size_t) 64 << 30 : (size_t) 256 << 20;
+  size_t sz, n = 0;
+  struct mmalloc_options o;
+  struct mstats s;
+  void *hmd, *p;
+
+  memset (&o, 0, sizeof o);
+  o.size = sizeof o;
+  o.capacity = cap;
+  hmd = mmalloc_attach_opts (-1, NULL, &o);
+  if (hmd == NULL)
+    {
+      mmt_unsupported ("a heap of %zu MiB capacity: %s", cap >> 20,
+		       strerror (errno));
+      return;
+    }
+  for (sz = cap / 64; sz >= (size_t) 64 << 10; sz /= 2)
+    while ((p = mmalloc (hmd, sz)) != NULL)
+      n++;
+  s = mmstats (hmd);
+  mma_why ("%zu blocks, bytes_total %zu of %zu", n, s.bytes_total, cap);
+  CHECKW (s.bytes_total == cap, "a heap of %zu MiB capacity, placed by the "
+	  "library, grows to its whole capacity", cap >> 20);
+  CHECK (mmalloc_check (hmd) == 0, "mmalloc_check is 0 on the full heap");
+  CHECK (mmalloc_detach (hmd) == NULL, "detach the full heap");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -183,5 +219,7 @@ main (int argc, char **argv)
   }
   mma_check_heap (md, "at the end");
   mma_close (&H);
+  if (strcmp (H.kind, "anon") == 0)
+    full_reservation ();
   mmt_exit ();
 }

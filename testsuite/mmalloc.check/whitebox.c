@@ -265,10 +265,12 @@ main (void)
   h = mmi_heap_of (md);
   CHECK (h != NULL && h->pmap != NULL
 	 && (char *) h->pmap + h->pmap_bytes == h->base
-	 && h->pmap_span >= (sizeof (void *) > 4 ? (size_t) 1 << 30
-			     : (size_t) 64 << 20),
-	 "an anonymous heap has a page map right below it, over at least "
-	 "1 GiB (64 MiB on 32-bit hosts; %zu MiB)", h ? h->pmap_span >> 20 : 0);
+	 && h->pmap_span == (h->reserved < MM_PMAP_SPAN
+			     ? h->reserved & ~(size_t) (MM_PAGE - 1)
+			     : MM_PMAP_SPAN),
+	 "an anonymous heap has a page map right below it, over its whole "
+	 "reservation (%zu of %zu MiB)", h ? h->pmap_span >> 20 : 0,
+	 h ? h->reserved >> 20 : 0);
   page_map (md, "an anonymous heap");
   CHECK (mmalloc_detach (md) == NULL, "detach the anonymous heap");
   md = NULL;
