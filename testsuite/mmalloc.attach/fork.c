@@ -1,7 +1,9 @@
 /* fork.c -- a private anonymous heap (fd < 0) and fork (gnu-mmalloc.md
    section 7, scenarios 4 and 24): md == B, allocation works, what a
    forked child writes or allocates is not visible to the parent, and
-   attach and detach leave no file descriptor behind.
+   attach and detach leave no file descriptor behind.  Then a heap the
+   library placed (it has a page map): a child frees half of the
+   parent's small blocks and allocates more, and both copies stay sound.
    Copyright (C) 2026 The mmalloc developers.
    This file is part of mmalloc; LGPL-2.1-or-later, see COPYING.  */
 
@@ -57,6 +59,54 @@ child (void *arg)
   return 0;
 }
 
+/* An anonymous heap the library placed has a page map (pagemap.c),
+   which the child gets a copy of with the heap.  */
+static char *small[1000];
+
+static int
+child_small (void *arg)
+{
+  int i;
+
+  (void) arg;
+  for (i = 0; i < 1000; i += 2)
+    mfree (md, small[i]);
+  for (i = 0; i < 3000; i++)
+    if (mmalloc (md, 16 + (size_t) (i % 64) * 16) == NULL)
+      return 1;
+  CHECK (mmalloc_check (md) == 0, "child: its copy of the heap and of its "
+	 "page map is sound after freeing the parent's small blocks");
+  return 0;
+}
+
+static void
+placed_heap (void)
+{
+  int i, st, ok = 1;
+
+  md = mmalloc_attach (-1, NULL);
+  if (!CHECK (md != NULL, "attach (-1, NULL)"))
+    return;
+  for (i = 0; i < 1000; i++)
+    if ((small[i] = mmalloc (md, 64)) != NULL)
+      memset (small[i], 'P', 64);
+    else
+      ok = 0;
+  CHECK (ok, "1000 small blocks in a heap the library placed");
+  st = atu_in_child (child_small, NULL);
+  CHECK (st == 0, "the child freed half of them and allocated more (%s)",
+	 atu_status (st));
+  for (i = 0; ok && i < 64000; i++)
+    ok = small[i / 64][i % 64] == 'P';
+  CHECK (ok, "the parent's small blocks are intact");
+  CHECK (mmalloc_check (md) == 0, "the parent's heap and page map are sound");
+  for (i = 0; i < 1000; i++)
+    mfree (md, small[i]);
+  CHECK (mmalloc_check (md) == 0 && mmstats (md).chunks_used == 0,
+	 "the parent frees its blocks (%zu in use)", mmstats (md).chunks_used);
+  CHECK (mmalloc_detach (md) == NULL, "detach the placed heap");
+}
+
 int
 main (void)
 {
@@ -105,5 +155,6 @@ main (void)
   CHECK (fds0 >= 0 && fds1 == fds0,
 	 "attach and detach of the anonymous heap leave no fd open (%d -> %d)",
 	 fds0, fds1);
+  placed_heap ();
   mmt_exit ();
 }
