@@ -415,6 +415,10 @@ mmalloc_attach_opts (int fd, void *baseaddr,
   else if (create_heap (h, baseaddr, &o) != 0)
     goto fail;
 
+  /* A heap file with thread caches keeps hints of its runs' classes
+     (pagemap.c).  */
+  if (h->backend == MM_B_FILE)
+    mmi_pmap_create (h);
   h->abortfunc = NULL;
   h->traced = (o.flags & MMALLOC_TRACE) != 0;
 #ifdef HAVE_VALGRIND

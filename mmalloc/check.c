@@ -263,7 +263,8 @@ check_segment (struct mm_heap *h, uint32_t seg, struct counts *c,
 	  return fail (h, "page %u: descriptor of unknown kind %u", page,
 		       d->kind);
 	}
-      if (h->pmap != NULL && check_pmap (h, page, n, d) != 0)
+      if (h->pmap != NULL && !h->pmap_hint
+	  && check_pmap (h, page, n, d) != 0)
 	return -1;
       prev_free = d->kind == MM_K_FREE;
       page += n;

@@ -121,6 +121,7 @@ mmi_heap_new (void)
       h->tcaches = NULL;
       h->pmap = NULL;
       h->pmap_span = h->pmap_bytes = 0;
+      h->pmap_hint = 0;
       pthread_mutex_init (&h->tc_lock, NULL);
     }
  out:

@@ -318,6 +318,8 @@ struct mm_heap
   uint16_t *pmap;		/* page map (pagemap.c), or NULL */
   size_t pmap_span;		/* bytes of the region the map covers */
   size_t pmap_bytes;		/* bytes mapped for the map */
+  int pmap_hint;		/* heap files: the map only hints, and
+				   every entry is checked before use */
 };
 
 /* Thread caches (tcache.c): per thread, per heap, free small blocks
@@ -341,6 +343,9 @@ struct mm_tcache
   uintptr_t base;		/* the heap's region */
   size_t mapspan;		/* bytes its page map covers; 0 without */
   const uint16_t *pmap;		/* its page map, or NULL */
+  size_t hintspan;		/* heap files: bytes their hint map covers */
+  uint16_t *hint;		/* heap files: the hint map, or NULL (then
+				   pmap is NULL and mapspan 0) */
   struct mm_heap *heap;		/* bound heap, NULL when unbound */
   struct mm_tcache *next;	/* in the heap's list */
   struct mm_tcache **prevp;
@@ -636,12 +641,14 @@ void mmi_trace (struct mm_heap *h, int op, void *caller, void *p,
 		void *old, size_t size) MMI_HIDDEN;
 
 /* pagemap.c: an entry is 0, or 1 + the class | the page's index in
-   its run << 8.  */
+   its run << 8.  A heap file's map (pmap_hint) only hints.  */
 #define MM_PMAP_SPAN	((size_t) 1 << (sizeof (size_t) > 4 ? 36 : 31))
 void mmi_pmap_create (struct mm_heap *h) MMI_HIDDEN;
 size_t mmi_pmap_bytes (size_t span) MMI_HIDDEN;
 void mmi_pmap_carve (struct mm_heap *h, char *map, size_t bytes, size_t len)
   MMI_HIDDEN;
+void mmi_pmap_learn (struct mm_tcache *c, const void *p, uint32_t head,
+		     unsigned int k) MMI_HIDDEN;
 void mmi_pmap_destroy (struct mm_heap *h) MMI_HIDDEN;
 void mmi_pmap_set (struct mm_heap *h, uint32_t page, uint32_t n, int c)
   MMI_HIDDEN;
@@ -665,7 +672,7 @@ void mmi_atfork_init (void) MMI_HIDDEN;
    owned segment's data below the top and its run is small; else NULL.
    Lock-free: a live block's run cannot change under it.  */
 static inline struct mm_page *
-mmi_small_run_of (const struct mm_heap *h, const void *p)
+mmi_small_run_of (const struct mm_heap *h, const void *p, uint32_t *headp)
 {
   size_t off = (size_t) ((const char *) p - h->base);
   uint32_t page, seg;
@@ -689,6 +696,7 @@ mmi_small_run_of (const struct mm_heap *h, const void *p)
     }
   if (d->kind != MM_K_SMALL || d->cls >= MM_NCLASSES)
     return NULL;
+  *headp = page;
   /* P must start a slot: an interior pointer is not a block.  */
   off -= (size_t) page << MM_PAGE_SHIFT;
   if (mmi_unlikely ((uint64_t) off * mmi_class_magic[d->cls]
@@ -699,15 +707,53 @@ mmi_small_run_of (const struct mm_heap *h, const void *p)
 }
 
 /* The class of P when it starts a block of a small run of unchecked
-   blocks in the heap of cache C, through the descriptors; else -1.  */
+   blocks in the heap of cache C, through the descriptors; else -1.
+   *HEADP is set to the run's first page when it is not -1.  */
 static inline int
-mmi_tc_class_desc (const struct mm_tcache *c, const void *p)
+mmi_tc_class_desc (const struct mm_tcache *c, const void *p,
+		   uint32_t *headp)
 {
-  const struct mm_page *d = mmi_small_run_of (c->heap, p);
+  const struct mm_page *d = mmi_small_run_of (c->heap, p, headp);
 
   if (d != NULL && !(d->flags & MM_F_CHECKED))
     return d->cls;
   return -1;
+}
+
+/* The class of P, a block being freed through cache C of a heap file,
+   from the heap's hint map (pagemap.c); -1 when the hint is missing or
+   wrong.  The hint was true when written, but another process may have
+   freed the run since and carved its pages anew: it is believed only
+   when the descriptor of the run it names agrees, that run's head being
+   a small run of the hinted class, unchecked.  Two runs never share a
+   page, and P, live, keeps its run: a head that agrees is P's.  The
+   descriptor read is inside the mapping, since the hint was written
+   for a page below the top, and the top never comes down.  */
+static inline int
+mmi_pmap_hint (const struct mm_tcache *c, const void *p)
+{
+  uintptr_t off = (uintptr_t) p - c->base;
+  const struct mm_page *d;
+  unsigned int e, k, place;
+  uint32_t page;
+  uint64_t in_run;
+
+  if (off >= c->hintspan)
+    return -1;
+  page = (uint32_t) (off >> MM_PAGE_SHIFT);
+  e = __atomic_load_n (&c->hint[page], __ATOMIC_RELAXED);
+  k = (e & 0xff) - 1;
+  place = e >> 8;
+  if (k >= MM_NCLASSES || place >= mmi_class_pages[k] || place > page)
+    return -1;
+  d = mmi_desc (c->heap, page - place);
+  if (d->kind != MM_K_SMALL || d->cls != k || (d->flags & MM_F_CHECKED))
+    return -1;
+  in_run = (off & (MM_PAGE - 1)) + ((uint64_t) place << MM_PAGE_SHIFT);
+  if (in_run * mmi_class_magic[k] >= mmi_class_magic[k]
+      || in_run >= mmi_class_capacity[k])
+    return -1;
+  return (int) k;
 }
 
 /* The class of the block at offset OFF of the region of cache C's heap,
@@ -742,7 +788,10 @@ mmi_tc_class_of (const struct mm_tcache *c, const void *p)
   if (mmi_likely (off < c->mapspan))
     return mmi_tc_class_in_map (c, off);
   if (c->pmap == NULL)
-    return mmi_tc_class_desc (c, p);
+    {
+      uint32_t head;
+      return mmi_tc_class_desc (c, p, &head);
+    }
   return -1;
 }
 

@@ -226,8 +226,11 @@ tc_get (struct mm_heap *h, void *md)
       c->span = (uintptr_t) h->hdr->capacity;
     }
   c->base = (uintptr_t) h->base;
-  c->pmap = h->pmap;
-  c->mapspan = h->pmap != NULL ? h->pmap_span : 0;
+  /* A heap file's map only hints: its fast path is mmi_free_nomap's.  */
+  c->pmap = h->pmap_hint ? NULL : h->pmap;
+  c->mapspan = c->pmap != NULL ? h->pmap_span : 0;
+  c->hint = h->pmap_hint ? h->pmap : NULL;
+  c->hintspan = c->hint != NULL ? h->pmap_span : 0;
   __atomic_store_n (&c->md, md, __ATOMIC_RELAXED);
   __atomic_store_n (&c->heap, h, __ATOMIC_RELEASE);
   pthread_mutex_unlock (&h->tc_lock);
@@ -276,12 +279,21 @@ tc_grow (struct mm_tcache *c, const struct mm_heap *h, unsigned int k)
 }
 
 /* mfree's fast path for a heap without a page map: a heap file
-   attached with MMALLOC_CACHE, an anonymous heap at an address its
-   caller chose (or one whose address space was too short for a map).  */
+   attached with MMALLOC_CACHE (its hint map first, pagemap.c), an
+   anonymous heap at an address its caller chose (or one whose address
+   space was too short for a map).  */
 void
 mmi_free_nomap (struct mm_tcache *c, void *md, void *p, void *caller)
 {
-  int k = mmi_tc_class_desc (c, p);
+  int k = c->hint != NULL ? mmi_pmap_hint (c, p) : -1;
+
+  if (k < 0)
+    {
+      uint32_t head;
+      k = mmi_tc_class_desc (c, p, &head);
+      if (k >= 0 && c->hint != NULL)
+	mmi_pmap_learn (c, p, head, (unsigned int) k);
+    }
 
   if (k >= 0 && c->count[k] < c->limit[k])
     {
@@ -352,6 +364,7 @@ mmi_free_slow (void *md, void *p)
   struct mm_heap *h;
   struct mm_tcache *c;
   struct mm_page *d;
+  uint32_t head;
 
   h = mmi_heap_of (md);
   if (mmi_unlikely (h == NULL) || !mmi_writable (h))
@@ -361,7 +374,7 @@ mmi_free_slow (void *md, void *p)
       mmi_libc_free (p);
       return;
     }
-  if (tc_eligible (h) && (d = mmi_small_run_of (h, p)) != NULL
+  if (tc_eligible (h) && (d = mmi_small_run_of (h, p, &head)) != NULL
       && d->cls < MM_TC_CLASSES && !(d->flags & MM_F_CHECKED)
       && (c = tc_get (h, md)) != NULL)
     {

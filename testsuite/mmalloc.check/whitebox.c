@@ -8,7 +8,9 @@
    leaves the heap, whose back link is wrong, or that the bitmap
    disagrees with; statistics counters off by one; a page map entry
    with the wrong place in its run, or missing, on the default heap and
-   on an anonymous heap (whose map must lie right below it).
+   on an anonymous heap (whose map must lie right below it); and a
+   heap file attached with MMALLOC_CACHE, whose hint map a wrong hint
+   does not fool (the block goes to its own class's cache).
    A file heap is used for the rest: it has no thread caches, so freed
    blocks go straight back to their runs.
    Copyright (C) 2026 The mmalloc developers.
@@ -88,6 +90,66 @@ page_map (void *hmd, const char *what)
   expect_sound ("the page map restored");
   mfree (hmd, l1);
   expect_sound ("after the free");
+}
+
+/* A heap file attached with MMALLOC_CACHE keeps hints of its runs'
+   classes (pagemap.c).  A wrong hint is not believed, and mmalloc_check
+   does not hold hints to the descriptors' word.  */
+static void
+hint_map (const char *name)
+{
+  struct mmalloc_options o;
+  struct mm_heap *h;
+  struct mm_tcache *c;
+  struct mm_page *d;
+  uint32_t head, page;
+  uint16_t save;
+  unsigned int k, wrong;
+  char *p;
+  int fd;
+
+  unlink (name);
+  fd = open (name, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  memset (&o, 0, sizeof o);
+  o.size = sizeof o;
+  o.flags = MMALLOC_CACHE;
+  md = fd >= 0 ? mmalloc_attach_opts (fd, NULL, &o) : NULL;
+  if (md == NULL)
+    mmt_fatal ("mmalloc_attach_opts (MMALLOC_CACHE): %s", strerror (errno));
+  h = mmi_heap_of (md);
+  p = mmalloc (md, 48);
+  if (h == NULL || p == NULL || (d = mmi_block_of (h, p, &head)) == NULL
+      || d->kind != MM_K_SMALL)
+    mmt_fatal ("a cached heap file: no small block");
+  k = d->cls;
+  page = mmi_page_of (h, p);
+  CHECK (h->pmap != NULL && h->pmap_hint
+	 && h->pmap[page] == ((k + 1u) | (page - head) << 8),
+	 "a heap file with MMALLOC_CACHE hints its block's class");
+  /* A hint naming the 16-byte class, as the first page of its run:
+     every block starts a 16-byte slot, so only the descriptor check
+     can refuse it.  */
+  wrong = 0;
+  save = h->pmap[page];
+  h->pmap[page] = (uint16_t) (wrong + 1);
+  expect_sound ("a cached heap file with a wrong hint");
+  c = mmi_tc_current;
+  {
+    unsigned int before_k = c != NULL && c->md == md ? c->count[k] : 0;
+    unsigned int before_w = c != NULL && c->md == md ? c->count[wrong] : 0;
+    mfree (md, p);
+    c = mmi_tc_current;
+    CHECK (c != NULL && c->md == md && c->count[k] == before_k + 1
+	   && c->count[wrong] == before_w,
+	   "the block goes to its own class's cache, not the hinted one");
+  }
+  CHECK (h->pmap[page] == save, "the wrong hint is replaced by the "
+	 "descriptors' answer (%#x, want %#x)", h->pmap[page], save);
+  expect_sound ("after the free");
+  CHECK (mmalloc_detach (md) == NULL, "detach the cached heap file");
+  close (fd);
+  unlink (name);
+  md = NULL;
 }
 
 int
@@ -274,6 +336,7 @@ main (void)
   page_map (md, "an anonymous heap");
   CHECK (mmalloc_detach (md) == NULL, "detach the anonymous heap");
   md = NULL;
+  hint_map (name);
   {
     unsigned int k, bad = 0;
     for (k = 0; k < MM_NCLASSES; k++)

@@ -8,7 +8,9 @@
      allocate after the fork and no block is handed to both;
    - a process SIGKILLed with full caches leaves a sound heap, with at
      most its caches' worth of blocks still allocated (leaked, never
-     handed out twice).
+     handed out twice);
+   - the class hints of the free path, gone stale because another
+     process freed a run and carved its pages anew, are not believed.
    Copyright (C) 2026 The mmalloc developers.
    This file is part of mmalloc; LGPL-2.1-or-later, see COPYING.  */
 
@@ -219,6 +221,116 @@ kill_leaks_bounded (void)
   close (pipefd[1]);
 }
 
+/* The class hints of a heap file's free path (pagemap.c) go stale when
+   another process frees a run this one carved and carves its pages
+   anew.  The parent carves runs of 256-byte blocks, a child frees them
+   all, a second child allocates 64-byte blocks, some on those same
+   pages, and the parent frees these: believed, a stale hint would put
+   a 64-byte block among the parent's cached 256-byte ones.  So the
+   parent then allocates blocks of both sizes, fills each in full, and
+   checks that none overlaps another and every one keeps its pattern;
+   freed, the heap is sound and empty.  */
+#define NH 2048
+static int
+cmp_addr (const void *a, const void *b)
+{
+  uintptr_t x = *(const uintptr_t *) a, y = *(const uintptr_t *) b;
+  return x < y ? -1 : x > y;
+}
+
+static void
+stale_hints (void)
+{
+  uintptr_t *shared, *mine, *all;
+  void *md;
+  pid_t pid;
+  int fd, i, j, st, ok = 1;
+  size_t reused = 0, overlaps = 0, bad = 0;
+
+  shared = mmap (NULL, 4 * NH * sizeof *shared, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (shared == MAP_FAILED)
+    mmt_fatal ("mmap");
+  mine = shared + NH;
+  all = shared + 2 * NH;
+  unlink (path);
+  md = attach (1, &fd);
+  for (i = 0; i < NH; i++)
+    if ((mine[i] = (uintptr_t) mmalloc (md, 256)) == 0)
+      ok = 0;
+  CHECK (ok, "stale hints: the parent allocates %d blocks of 256 bytes", NH);
+  pid = mmt_fork ();
+  if (pid == 0)
+    {
+      for (i = 0; i < NH; i++)
+	mfree (md, (void *) mine[i]);
+      exit (0);			/* its cache goes back: the runs empty */
+    }
+  st = mmt_wait (pid);
+  CHECK (st == 0, "stale hints: a child frees them (status %d)", st);
+  pid = mmt_fork ();
+  if (pid == 0)
+    {
+      for (i = 0; i < NH; i++)
+	shared[i] = (uintptr_t) mmalloc (md, 64);
+      exit (0);
+    }
+  st = mmt_wait (pid);
+  CHECK (st == 0, "stale hints: another child allocates %d blocks of 64 "
+	 "bytes (status %d)", NH, st);
+  for (i = 0; i < NH; i++)
+    for (j = 0; j < NH; j++)
+      if (shared[i] >> 12 == mine[j] >> 12)
+	{
+	  reused++;
+	  break;
+	}
+  CHECK (reused > 0, "stale hints: %zu of the 64-byte blocks lie on pages "
+	 "that held the parent's 256-byte runs", reused);
+  for (i = 0; i < NH; i++)
+    mfree (md, (void *) shared[i]);
+
+  /* Blocks of both sizes, each filled with its own byte.  */
+  for (i = 0; i < 2 * NH; i++)
+    {
+      size_t sz = i % 2 ? 64 : 256;
+      all[i] = (uintptr_t) mmalloc (md, sz);
+      if (all[i] == 0)
+	mmt_fatal ("mmalloc (%zu): %s", sz, strerror (errno));
+      memset ((void *) all[i], i & 0xff, sz);
+    }
+  for (i = 0; i < 2 * NH; i++)
+    {
+      const unsigned char *b = (const unsigned char *) all[i];
+      size_t sz = i % 2 ? 64 : 256, k;
+      for (k = 0; k < sz; k++)
+	if (b[k] != (i & 0xff))
+	  {
+	    bad++;
+	    break;
+	  }
+    }
+  CHECK (bad == 0, "stale hints: every block keeps its pattern (%zu do "
+	 "not)", bad);
+  for (i = 0; i < 2 * NH; i++)
+    shared[i] = all[i] | (i % 2 ? 0 : 1);	/* the size in bit 0 */
+  qsort (shared, 2 * NH, sizeof *shared, cmp_addr);
+  for (i = 0; i + 1 < 2 * NH; i++)
+    if ((shared[i] & ~(uintptr_t) 1) + (shared[i] & 1 ? 256 : 64)
+	> (shared[i + 1] & ~(uintptr_t) 1))
+      overlaps++;
+  CHECK (overlaps == 0, "stale hints: no two blocks overlap (%zu do)",
+	 overlaps);
+  for (i = 0; i < 2 * NH; i++)
+    mfree (md, (void *) all[i]);
+  CHECK (mmalloc_check (md) == 0, "stale hints: the heap is sound (%s)",
+	 mmalloc_check_message (md));
+  mmalloc_detach (md);
+  close (fd);
+  expect_empty ("stale hints");
+  munmap (shared, 4 * NH * sizeof *shared);
+}
+
 int
 main (void)
 {
@@ -228,6 +340,7 @@ main (void)
   exit_returns ();
   fork_forgets ();
   kill_leaks_bounded ();
+  stale_hints ();
   unlink (path);
   mmt_exit ();
 }
