@@ -1,7 +1,8 @@
 /* heapfile.c -- fuzz target: arbitrary bytes attached as a heap file.
    The input is written to an in-memory file, its recorded base moved
    into the guarded window of fuzz.h, and the file attached read-only
-   (MMALLOC_RDONLY) and then read-write.  Whenever an attach succeeds
+   (MMALLOC_RDONLY), then read-write, then (the input again) read-write
+   with thread caches (MMALLOC_CACHE).  Whenever an attach succeeds
    the heap is checked, its statistics and keys read, and (read-write)
    a few blocks allocated, written, resized and freed before detaching.
    The engine may refuse the file or find it damaged; what it must
@@ -179,6 +180,26 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       use_heap (md);
       if (mmalloc_detach (md) != NULL)
 	FZ_FAIL ("detach failed: %s", strerror (errno));
+    }
+  fz_window_close ();
+
+  /* The input again, attached with thread caches: their fast paths
+     (and a heap file's class hints) on a hostile heap.  */
+  buf = copy_input (data, size, &pad);
+  fz_file_set (buf, size, pad);
+  free (buf);
+  fz_window_open ();
+  memset (&o, 0, sizeof o);
+  o.size = sizeof o;
+  o.flags = MMALLOC_CACHE;
+  md = mmalloc_attach_opts (fz_file (), NULL, &o);
+  if (md != NULL)
+    {
+      if (FZ_BASE != 0 && (uintptr_t) md != FZ_BASE)
+	FZ_FAIL ("cached attach at %p, not at the recorded base", md);
+      use_heap (md);
+      if (mmalloc_detach (md) != NULL)
+	FZ_FAIL ("cached detach failed: %s", strerror (errno));
     }
   fz_window_close ();
   return 0;
