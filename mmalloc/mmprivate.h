@@ -344,13 +344,16 @@ struct mm_tcache
   size_t mapspan;		/* bytes its page map covers; 0 without */
   const uint16_t *pmap;		/* its page map, or NULL */
   size_t hintspan;		/* heap files: bytes their hint map covers */
-  uint16_t *hint;		/* heap files: the hint map, or NULL (then
-				   pmap is NULL and mapspan 0) */
+  uint16_t *hint;		/* heap files: the hint map, or NULL; when
+				   set, pmap is NULL and mapspan 0 */
   struct mm_heap *heap;		/* bound heap, NULL when unbound */
   struct mm_tcache *next;	/* in the heap's list */
   struct mm_tcache **prevp;
   unsigned long last_use;
-  uintptr_t lo, span;		/* blocks lie in [lo, lo + span) */
+  uintptr_t lo, span16;		/* blocks lie in [lo, lo + 16 * span16):
+				   the usable part of the region when
+				   bound (mapped), or all memory for the
+				   default heap */
   uint64_t dry;			/* classes refilled since their limit changed */
   size_t limit_bytes;		/* sum of limit[k] * the size of class k */
   uint16_t count[MM_TC_CLASSES];
@@ -371,21 +374,34 @@ mmi_tc_push (struct mm_tcache *c, unsigned int k, void *p)
   c->count[k]++;
 }
 
+void *mmi_tc_bad_link (struct mm_tcache *c, unsigned int k, void *next)
+  MMI_HIDDEN;
+
+/* Validation: a damaged heap file may hand a block out twice, and the
+   program's data then replaces a link.  A link must be a block's
+   address (16-byte aligned) in the usable part of the region, which
+   C->span holds as of some time (mmi_tc_bad_link decides what fails).
+   So no block outside the region is ever handed out, and no link is
+   followed where reading it would fault.  */
+static inline int
+mmi_tc_link_ok (const struct mm_tcache *c, const void *next)
+{
+  /* One compare for both: rotated right by 4, an offset that is not a
+     multiple of 16 has a high bit set, and is past any span (LO is
+     16-byte aligned).  */
+  uintptr_t off = (uintptr_t) next - c->lo;
+
+  return ((off >> 4) | (off << (sizeof off * 8 - 4))) < c->span16;
+}
+
 static inline void *
 mmi_tc_pop (struct mm_tcache *c, unsigned int k)
 {
   void *p = c->list[k];
   void *next = *(void **) p;
 
-  /* Validation: a damaged heap file may hand a block out twice, and
-     the program's data then replaces a link.  A link outside the heap's
-     region ends the list (its blocks leak), so no block outside the
-     region is ever handed out.  */
-  if (mmi_unlikely ((uintptr_t) next - c->lo >= c->span))
-    {
-      next = NULL;
-      c->count[k] = 1;
-    }
+  if (mmi_unlikely (!mmi_tc_link_ok (c, next)))
+    next = mmi_tc_bad_link (c, k, next);
   c->list[k] = next;
   c->count[k]--;
   return p;
@@ -678,7 +694,9 @@ mmi_small_run_of (const struct mm_heap *h, const void *p, uint32_t *headp)
   uint32_t page, seg;
   struct mm_page *d;
 
-  if (mmi_unlikely (off >= h->hdr->top))
+  /* Below the top, and usable here: a damaged header's top may lie
+     past the end of the file.  */
+  if (mmi_unlikely (off >= h->hdr->top || off >= h->mapped))
     return NULL;
   page = (uint32_t) (off >> MM_PAGE_SHIFT);
   seg = page >> (MM_SEG_SHIFT - MM_PAGE_SHIFT);
@@ -695,6 +713,14 @@ mmi_small_run_of (const struct mm_heap *h, const void *p, uint32_t *headp)
       page = head;
     }
   if (d->kind != MM_K_SMALL || d->cls >= MM_NCLASSES)
+    return NULL;
+  /* The whole run inside its segment's data and the usable region: a
+     forged head near the end must not give a slot past it.  */
+  if (mmi_unlikely ((page & (MM_SEG_PAGES - 1)) < MM_META_PAGES
+		    || (page & (MM_SEG_PAGES - 1)) + mmi_class_pages[d->cls]
+		    > MM_SEG_PAGES
+		    || ((size_t) page + mmi_class_pages[d->cls])
+		    << MM_PAGE_SHIFT > h->mapped))
     return NULL;
   *headp = page;
   /* P must start a slot: an interior pointer is not a block.  */
@@ -725,10 +751,21 @@ mmi_tc_class_desc (const struct mm_tcache *c, const void *p,
    wrong.  The hint was true when written, but another process may have
    freed the run since and carved its pages anew: it is believed only
    when the descriptor of the run it names agrees, that run's head being
-   a small run of the hinted class, unchecked.  Two runs never share a
-   page, and P, live, keeps its run: a head that agrees is P's.  The
-   descriptor read is inside the mapping, since the hint was written
-   for a page below the top, and the top never comes down.  */
+   a small run of the hinted class, unchecked.  A head that agrees is
+   P's run, because (a) two runs never share a page, and P, live, keeps
+   its run; (b) only a page that starts a run carries a small
+   descriptor (a head that stops being one is rewritten as a tail or a
+   free run, pages.c); (c) a small run of class K is always
+   mmi_class_pages[K] pages, which the hint's place is checked against.
+   A descriptor half written by another process (pages.c writes the
+   kind before the class, mmalloc.c the class before the checked flag)
+   may look like an unchecked small run of class 0 or of the new class
+   for a moment: but a run being carved at the hinted head covers at
+   least 4 pages (the fewest of any class), P's page among them, so P
+   could not be live.  Keep every class at 4 pages or more.  The
+   descriptor read is inside the mapping: the hint was written for a
+   page this process could use, and a heap's mapping never shrinks
+   while it is attached (the library never shortens the file).  */
 static inline int
 mmi_pmap_hint (const struct mm_tcache *c, const void *p)
 {

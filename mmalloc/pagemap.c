@@ -24,10 +24,11 @@
    an address its caller chose has no map: it starts where the caller
    said, and the caller plans the space around it.
 
-   Invariant: an entry is nonzero exactly while its page is in a small
-   run of unchecked blocks; it is written under the heap's lock when the
-   run is carved (mmalloc.c) and when its pages are freed (pages.c).  A
-   live block's run cannot be freed, so the fast path may read its entry
+   Invariant, for the maps of the default heap and of anonymous heaps:
+   an entry is nonzero exactly while its page is in a small run of
+   unchecked blocks; it is written under the heap's lock when the run is
+   carved (mmalloc.c) and when its pages are freed (pages.c).  A live
+   block's run cannot be freed, so the fast path may read its entry
    without the lock.
 
    Heap files are shared with other processes, whose changes no map of
@@ -45,7 +46,8 @@
    its pages that are written become resident: one page of map per
    8 MiB of small runs.  It covers the first MM_PMAP_SPAN bytes of the
    heap at most, and no more than an anonymous heap's first
-   reservation; blocks past it take the slow path.  An anonymous heap
+   reservation; blocks past it take the slow path (a heap file's, the
+   descriptors' way).  An anonymous heap
    whose address space is short gets no map rather than less room.
    When the map cannot be had, every block takes the descriptors'
    way.  */

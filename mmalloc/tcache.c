@@ -78,6 +78,29 @@ tc_drain (struct mm_tcache *c)
     }
 }
 
+/* NEXT, a link read from a block of cache C's class K, failed the
+   fast check of mmi_tc_pop.  The heap may have grown since C last
+   looked (its usable part only grows): look again.  A link that still
+   fails ends the list (its blocks leak).  Every block a cache is given
+   lies below the heap's usable size at the time (refills under the
+   lock; frees through mmi_small_run_of or a hint, which check it), so
+   no sound link ever fails.  No lock: tc_drain calls this holding the
+   heap's.  Returns the link to keep, or NULL.  */
+void *
+mmi_tc_bad_link (struct mm_tcache *c, unsigned int k, void *next)
+{
+  struct mm_heap *h = c->heap;
+
+  if (((uintptr_t) next & 15) == 0 && h != NULL && h->backend != MM_B_SBRK)
+    {
+      c->span16 = __atomic_load_n (&h->mapped, __ATOMIC_RELAXED) >> 4;
+      if (mmi_tc_link_ok (c, next))
+	return next;
+    }
+  c->count[k] = 1;		/* mmi_tc_pop takes it to 0 */
+  return NULL;
+}
+
 /* Give cache C's blocks back and unbind it.  */
 static void
 tc_unbind (struct mm_tcache *c)
@@ -218,12 +241,12 @@ tc_get (struct mm_heap *h, void *md)
   if (h->backend == MM_B_SBRK)
     {
       c->lo = 0;		/* other sbrk users interleave: no bound */
-      c->span = UINTPTR_MAX;
+      c->span16 = UINTPTR_MAX >> 4;
     }
   else
     {
       c->lo = (uintptr_t) h->base;
-      c->span = (uintptr_t) h->hdr->capacity;
+      c->span16 = __atomic_load_n (&h->mapped, __ATOMIC_RELAXED) >> 4;
     }
   c->base = (uintptr_t) h->base;
   /* A heap file's map only hints: its fast path is mmi_free_nomap's.  */
