@@ -278,13 +278,14 @@ mmi_small_alloc_from (struct mm_heap *h, unsigned int c,
 }
 
 /* Up to N blocks of class C (unchecked; from the thread's run set below
-   MM_SET_CLASSES, from set 0 above) for a thread cache, into OUT; returns how many (0, errno set, when none
-   could be had).  A run at a time: its free list and fresh area are
-   taken in one go, and the counters written once per run, which is what
-   makes a cache refill cheap.  The heap is consistent between runs (a
-   refill may commit there, see reclaim_idle_runs).  A heap file's batch
-   is one operation, so it makes at most one new current run: its
-   journal then holds one refill's writes and a few more.  */
+   MM_SET_CLASSES, from set 0 above) for a thread cache, into OUT;
+   returns how many (0, errno set, when none could be had).  A run at a
+   time: its free list and fresh area are taken in one go, and the
+   counters written once per run, which is what makes a cache refill
+   cheap.  The heap is consistent between runs (a refill may commit
+   there, see reclaim_idle_runs).  A heap file's batch is one operation,
+   so it makes at most one new current run: its journal then holds one
+   refill's writes and a few more.  */
 unsigned int
 mmi_small_alloc_batch (struct mm_heap *h, unsigned int c, void **out,
 		       unsigned int n)

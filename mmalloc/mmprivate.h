@@ -380,7 +380,8 @@ void *mmi_tc_bad_link (struct mm_tcache *c, unsigned int k, void *next)
 /* Validation: a damaged heap file may hand a block out twice, and the
    program's data then replaces a link.  A link must be a block's
    address (16-byte aligned) in the usable part of the region, which
-   C->span holds as of some time (mmi_tc_bad_link decides what fails).
+   C->span16 holds as of some time (mmi_tc_bad_link decides what
+   fails).
    So no block outside the region is ever handed out, and no link is
    followed where reading it would fault.  */
 static inline int
@@ -781,7 +782,7 @@ mmi_pmap_hint (const struct mm_tcache *c, const void *p)
   e = __atomic_load_n (&c->hint[page], __ATOMIC_RELAXED);
   k = (e & 0xff) - 1;
   place = e >> 8;
-  if (k >= MM_NCLASSES || place >= mmi_class_pages[k] || place > page)
+  if (k >= MM_NCLASSES || place >= mmi_class_pages[k])
     return -1;
   d = mmi_desc (c->heap, page - place);
   if (d->kind != MM_K_SMALL || d->cls != k || (d->flags & MM_F_CHECKED))

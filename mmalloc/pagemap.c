@@ -47,10 +47,9 @@
    8 MiB of small runs.  It covers the first MM_PMAP_SPAN bytes of the
    heap at most, and no more than an anonymous heap's first
    reservation; blocks past it take the slow path (a heap file's, the
-   descriptors' way).  An anonymous heap
-   whose address space is short gets no map rather than less room.
-   When the map cannot be had, every block takes the descriptors'
-   way.  */
+   descriptors' way).  An anonymous heap whose address space is short
+   gets no map rather than less room.  When the map cannot be had,
+   every block takes the descriptors' way.  */
 
 #include "config.h"
 
